@@ -1,0 +1,119 @@
+using System.Buffers;
+using System.Text.Json;
+
+namespace TracktileFunctions.Messaging;
+
+/// <summary>
+/// Writes and reads the queue message for one event: a small JSON record with the envelope fields and either the
+/// payload itself (as raw JSON, byte for byte) or, for a payload too large for a queue message, a claim-check
+/// reference to the blob that holds it.
+/// </summary>
+public static class EventMessageCodec
+{
+    /// <summary>
+    /// The largest message before base64: Azure Storage queue messages hold 64 KiB, and the Functions queue trigger
+    /// expects base64, which turns every 3 bytes into 4.
+    /// </summary>
+    public const int MaxMessageBytes = 64 * 1024 / 4 * 3;
+
+    private static readonly JsonEncodedText SourceName = JsonEncodedText.Encode("source");
+    private static readonly JsonEncodedText EventIdName = JsonEncodedText.Encode("eventId");
+    private static readonly JsonEncodedText KindName = JsonEncodedText.Encode("kind");
+    private static readonly JsonEncodedText EventTimeName = JsonEncodedText.Encode("eventTime");
+    private static readonly JsonEncodedText ReceivedAtName = JsonEncodedText.Encode("receivedAt");
+    private static readonly JsonEncodedText PayloadName = JsonEncodedText.Encode("payload");
+    private static readonly JsonEncodedText PayloadBlobName = JsonEncodedText.Encode("payloadBlob");
+
+    /// <summary>Writes a message that carries <paramref name="payload"/> inline (already validated JSON).</summary>
+    public static byte[] EncodeInline(string source, EventEnvelope envelope, DateTimeOffset receivedAt, ReadOnlySpan<byte> payload)
+        => Encode(source, envelope, receivedAt, payload, payloadBlob: null);
+
+    /// <summary>Writes a message that points at the blob <paramref name="payloadBlob"/> holding the payload.</summary>
+    public static byte[] EncodeClaimCheck(string source, EventEnvelope envelope, DateTimeOffset receivedAt, string payloadBlob)
+        => Encode(source, envelope, receivedAt, default, payloadBlob);
+
+    private static byte[] Encode(
+        string source, EventEnvelope envelope, DateTimeOffset receivedAt, ReadOnlySpan<byte> payload, string? payloadBlob)
+    {
+        var buffer = new ArrayBufferWriter<byte>(payload.Length + 256);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString(SourceName, source);
+            writer.WriteString(EventIdName, envelope.Id);
+            writer.WriteString(KindName, envelope.Kind);
+            if (envelope.Time is { } time)
+            {
+                writer.WriteString(EventTimeName, time);
+            }
+
+            writer.WriteString(ReceivedAtName, receivedAt);
+            if (payloadBlob is null)
+            {
+                writer.WritePropertyName(PayloadName);
+                writer.WriteRawValue(payload, skipInputValidation: true);
+            }
+            else
+            {
+                writer.WriteString(PayloadBlobName, payloadBlob);
+            }
+
+            writer.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>Reads a message written by this codec.</summary>
+    /// <exception cref="InvalidEventMessageException">The text is not such a message.</exception>
+    public static DecodedEventMessage Decode(string message)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(message);
+            var root = document.RootElement;
+            var source = RequiredString(root, "source");
+            var eventId = RequiredString(root, "eventId");
+            var kind = RequiredString(root, "kind");
+            DateTimeOffset? eventTime = root.TryGetProperty("eventTime", out var t) ? t.GetDateTimeOffset() : null;
+            var receivedAt = root.GetProperty("receivedAt").GetDateTimeOffset();
+            JsonElement? payload = root.TryGetProperty("payload", out var p) ? p.Clone() : null;
+            var blob = root.TryGetProperty("payloadBlob", out var b) ? b.GetString() : null;
+            if (payload is null && string.IsNullOrEmpty(blob))
+            {
+                throw new InvalidEventMessageException("message has neither payload nor payloadBlob");
+            }
+
+            return new DecodedEventMessage(source, eventId, kind, eventTime, receivedAt, payload, blob);
+        }
+        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or FormatException or InvalidOperationException)
+        {
+            throw new InvalidEventMessageException("message is not an event record", ex);
+        }
+    }
+
+    private static string RequiredString(JsonElement root, string name)
+        => root.GetProperty(name).GetString() is { Length: > 0 } value
+            ? value
+            : throw new InvalidEventMessageException($"message has no '{name}'");
+}
+
+/// <summary>A decoded queue message; exactly one of <see cref="Payload"/> and <see cref="PayloadBlob"/> is set.</summary>
+public sealed record DecodedEventMessage(
+    string Source,
+    string EventId,
+    string Kind,
+    DateTimeOffset? EventTime,
+    DateTimeOffset ReceivedAt,
+    JsonElement? Payload,
+    string? PayloadBlob);
+
+/// <summary>A queue message that is not an event record: a permanent failure.</summary>
+public sealed class InvalidEventMessageException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    public InvalidEventMessageException(string message) : base(message) { }
+
+    /// <summary>Creates the exception with its cause.</summary>
+    public InvalidEventMessageException(string message, Exception inner) : base(message, inner) { }
+}

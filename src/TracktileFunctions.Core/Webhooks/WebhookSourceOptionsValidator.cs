@@ -1,0 +1,25 @@
+using Microsoft.Extensions.Options;
+
+namespace TracktileFunctions.Webhooks;
+
+/// <summary>Checks what data annotations cannot: every secret is non-blank and every route is usable.</summary>
+internal sealed class WebhookSourceOptionsValidator : IValidateOptions<WebhookSourceOptions>
+{
+    public ValidateOptionsResult Validate(string? name, WebhookSourceOptions options)
+    {
+        if (options.Secrets.Any(string.IsNullOrWhiteSpace))
+        {
+            return ValidateOptionsResult.Fail($"Webhook source '{name}': every entry of Secrets must be non-empty.");
+        }
+
+        try
+        {
+            _ = new EventRouter(options.Routes, options.UnroutedQueue);
+            return ValidateOptionsResult.Success;
+        }
+        catch (ArgumentException ex)
+        {
+            return ValidateOptionsResult.Fail($"Webhook source '{name}': {ex.Message}");
+        }
+    }
+}
