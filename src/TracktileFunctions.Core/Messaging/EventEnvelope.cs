@@ -20,6 +20,11 @@ public readonly record struct EventEnvelope(string Id, string Kind, DateTimeOffs
         ReadOnlySpan<byte> json, string idProperty, string kindProperty, string timeProperty, out EventEnvelope envelope)
     {
         envelope = default;
+        if (json.IsEmpty)
+        {
+            return "body is empty";
+        }
+
         string? id = null, kind = null, time = null;
         var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 128 });
         try
