@@ -1,12 +1,18 @@
+using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
+using TracktileFunctions.Erp;
+using TracktileFunctions.Http;
 using TracktileFunctions.Messaging;
+using TracktileFunctions.Processing;
 using TracktileFunctions.Storage;
+using TracktileFunctions.Tracktile;
 using TracktileFunctions.Webhooks;
 
 namespace TracktileFunctions;
@@ -25,6 +31,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton(sp => new StorageClientFactory(configuration, sp.GetRequiredService<IOptions<StorageOptions>>().Value.Connection));
         services.AddSingleton(sp => sp.GetRequiredService<StorageClientFactory>().CreateQueueServiceClient());
         services.AddSingleton(sp => sp.GetRequiredService<StorageClientFactory>().CreateBlobServiceClient());
+        services.AddSingleton(sp => sp.GetRequiredService<StorageClientFactory>().CreateTableServiceClient());
         services.AddSingleton(sp => new PayloadStore(sp.GetRequiredService<BlobServiceClient>()
             .GetBlobContainerClient(sp.GetRequiredService<IOptions<StorageOptions>>().Value.PayloadContainer)));
         services.AddSingleton(sp => new EventQueuePublisher(sp.GetRequiredService<QueueServiceClient>()));
@@ -34,8 +41,53 @@ public static class ServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<WebhookSourceOptions>, WebhookSourceOptionsValidator>());
         services.AddWebhookSource(WebhookSources.Tracktile, "Tracktile:Webhook", EventRouter.TracktileDefaults, _ => { });
 
+        // Outbound clients: typed HttpClients with timeouts, retries (Retry-After honoured) and a concurrency cap.
+        services.AddOptions<TracktileClientOptions>().BindConfiguration(TracktileClientOptions.SectionName)
+            .ValidateDataAnnotations().ValidateOnStart();
+        services.AddHttpClient<TracktileClient>((sp, http) =>
+            {
+                var o = sp.GetRequiredService<IOptions<TracktileClientOptions>>().Value;
+                http.BaseAddress = BaseAddress(o.BaseUrl);
+                http.DefaultRequestHeaders.Authorization = new("Bearer", o.Token);
+                http.Timeout = Timeout.InfiniteTimeSpan; // the resilience pipeline owns timeouts
+            })
+            .AddStandardResilienceHandler()
+            .Configure((options, sp) => sp.GetRequiredService<IOptions<TracktileClientOptions>>().Value.Resilience.ApplyTo(options));
+
+        services.AddOptions<ErpClientOptions>().BindConfiguration(ErpClientOptions.SectionName)
+            .ValidateDataAnnotations().ValidateOnStart();
+        services.AddHttpClient<ErpTokenSource>();
+        services.AddTransient<ErpAuthenticationHandler>();
+        services.AddHttpClient<ErpClient>((sp, http) =>
+            {
+                http.BaseAddress = BaseAddress(sp.GetRequiredService<IOptions<ErpClientOptions>>().Value.BaseUrl);
+                http.Timeout = Timeout.InfiniteTimeSpan;
+            })
+            .AddHttpMessageHandler<ErpAuthenticationHandler>()
+            .AddStandardResilienceHandler()
+            .Configure((options, sp) => sp.GetRequiredService<IOptions<ErpClientOptions>>().Value.Resilience.ApplyTo(options));
+
+        // Queue processing: de-duplication ledger, sync state, failure log, and one consumer per queue.
+        services.AddSingleton(sp => new ProcessedEventStore(Table(sp, ProcessedEventStore.TableName), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new SyncStateStore(Table(sp, SyncStateStore.TableName)));
+        services.AddSingleton(sp => new FailureLog(Table(sp, FailureLog.TableName), sp.GetRequiredService<QueueServiceClient>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<QueueEventProcessor>();
+
+        services.AddOptions<ErpOrderOptions>().BindConfiguration(ErpOrderOptions.SectionName)
+            .PostConfigure(o => o.CreateOnStatuses = o.CreateOnStatuses.Count == 0 ? [.. ErpOrderOptions.DefaultCreateOnStatuses] : o.CreateOnStatuses);
+        services.AddOptions<ErpShipmentOptions>().BindConfiguration(ErpShipmentOptions.SectionName)
+            .PostConfigure(o => o.ConfirmOnStatuses = o.ConfirmOnStatuses.Count == 0 ? [.. ErpShipmentOptions.DefaultConfirmOnStatuses] : o.ConfirmOnStatuses);
+        services.AddSingleton<ErpOrderConsumer>();
+        services.AddSingleton<ErpShipmentConsumer>();
+
         return services;
     }
+
+    private static LazyTable Table(IServiceProvider services, string name)
+        => new(services.GetRequiredService<TableServiceClient>().GetTableClient(name));
+
+    /// <summary>A base address whose relative paths append (a trailing slash is added when missing).</summary>
+    private static Uri BaseAddress(string url) => new(url.EndsWith('/') ? url : url + "/", UriKind.Absolute);
 
     /// <summary>Registers a keyed <see cref="WebhookReceiver"/> for one sender, bound from <paramref name="section"/>.</summary>
     private static void AddWebhookSource(

@@ -1,0 +1,45 @@
+using System.Net;
+using Microsoft.Extensions.Options;
+using TracktileFunctions.Http;
+
+namespace TracktileFunctions.Erp;
+
+/// <summary>The ERP, through the REST contract in docs/erp-contract.md. Every write carries an idempotency key.</summary>
+public sealed class ErpClient(HttpClient http, IOptions<ErpClientOptions> options)
+{
+    private static readonly JsonHttp.ErrorFactory Error = (s, c, r, d, i) => new ErpApiException(s, c, r, d, i);
+
+    private readonly ErpPaths _paths = options.Value.Paths;
+
+    /// <summary>Creates a sales order (or finds the one created earlier with the same key).</summary>
+    public async Task<ErpCreated> CreateSalesOrderAsync(ErpSalesOrder order, string idempotencyKey, CancellationToken cancellationToken)
+    {
+        using var response = await SendAsync(HttpMethod.Post, JsonHttp.Path(_paths.CreateSalesOrder), order, idempotencyKey, cancellationToken).ConfigureAwait(false);
+        var created = await JsonHttp.ReadAsync<CreatedBody>(response, Error, cancellationToken).ConfigureAwait(false);
+        if (string.IsNullOrEmpty(created.Id))
+        {
+            throw new ErpApiException((int)response.StatusCode, JsonHttp.MalformedResponse, null, "the create answer has no id");
+        }
+
+        return new ErpCreated(created.Id, Replayed: response.StatusCode != HttpStatusCode.Created);
+    }
+
+    /// <summary>Sets a sales order's status.</summary>
+    public async Task UpdateSalesOrderStatusAsync(string erpId, ErpSalesOrderStatusUpdate update, string idempotencyKey, CancellationToken cancellationToken)
+    {
+        using var _ = await SendAsync(
+            HttpMethod.Patch, JsonHttp.Path(_paths.UpdateSalesOrder, ("id", erpId)), update, idempotencyKey, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Confirms a shipment.</summary>
+    public async Task ConfirmShipmentAsync(ErpShipmentConfirmation confirmation, string idempotencyKey, CancellationToken cancellationToken)
+    {
+        using var _ = await SendAsync(
+            HttpMethod.Post, JsonHttp.Path(_paths.ConfirmShipment, ("shipmentId", confirmation.ShipmentId)), confirmation, idempotencyKey, cancellationToken).ConfigureAwait(false);
+    }
+
+    private Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, object body, string idempotencyKey, CancellationToken cancellationToken)
+        => JsonHttp.SendAsync(http, method, path, body, idempotencyKey, Error, cancellationToken);
+
+    private sealed record CreatedBody(string? Id);
+}

@@ -1,0 +1,29 @@
+using System.Net;
+
+namespace TracktileFunctions.Http;
+
+/// <summary>A call to an outside system (Tracktile, the ERP, ...) failed with an answer.</summary>
+public abstract class ExternalApiException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    protected ExternalApiException(string system, int status, string? errorCode, string? requestId, string detail, Exception? inner = null)
+        : base($"{system} answered {status}{(errorCode is null ? "" : $" ({errorCode})")}: {detail}", inner)
+    {
+        Status = status;
+        ErrorCode = errorCode;
+        RequestId = requestId;
+    }
+
+    /// <summary>The HTTP status code; 0 when no answer arrived.</summary>
+    public int Status { get; }
+
+    /// <summary>The system's error code, when it gave one.</summary>
+    public string? ErrorCode { get; }
+
+    /// <summary>The system's request id, for its support.</summary>
+    public string? RequestId { get; }
+
+    /// <summary>True for answers worth retrying later: 408, 429, 5xx, no answer, or a malformed success answer.</summary>
+    public bool IsTransient => Status is 0 or (int)HttpStatusCode.RequestTimeout or (int)HttpStatusCode.TooManyRequests or >= 500
+        || ErrorCode == JsonHttp.MalformedResponse;
+}

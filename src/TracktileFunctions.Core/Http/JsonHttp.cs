@@ -1,0 +1,111 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace TracktileFunctions.Http;
+
+/// <summary>The JSON request/answer plumbing shared by every outbound client.</summary>
+internal static class JsonHttp
+{
+    /// <summary>Error code used when a success answer cannot be read.</summary>
+    public const string MalformedResponse = "malformed_response";
+
+    private const int MaxErrorChars = 512;
+
+    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    public delegate Exception ErrorFactory(int status, string? errorCode, string? requestId, string detail, Exception? inner);
+
+    /// <summary>Sends a request; throws the client's exception for any non-success answer.</summary>
+    public static async Task<HttpResponseMessage> SendAsync(
+        HttpClient http, HttpMethod method, string path, object? body, string? idempotencyKey, ErrorFactory error,
+        CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        if (body is not null)
+        {
+            request.Content = JsonContent.Create(body, body.GetType(), options: Options);
+        }
+
+        if (idempotencyKey is not null)
+        {
+            request.Headers.Add("Idempotency-Key", idempotencyKey);
+        }
+
+        HttpResponseMessage response;
+        try
+        {
+            response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TimeoutException or Polly.Timeout.TimeoutRejectedException
+            || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            throw error(0, null, null, $"no answer ({ex.GetType().Name})", ex);
+        }
+
+        if (response.IsSuccessStatusCode)
+        {
+            return response;
+        }
+
+        using (response)
+        {
+            var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+            var (code, message) = ParseError(text);
+            var requestId = response.Headers.TryGetValues("x-request-id", out var ids) ? ids.FirstOrDefault() : null;
+            throw error((int)response.StatusCode, code, requestId, message ?? Truncate(text), null);
+        }
+    }
+
+    /// <summary>Reads a success answer's JSON body; an unreadable one is a transient failure.</summary>
+    public static async Task<T> ReadAsync<T>(HttpResponseMessage response, ErrorFactory error, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await response.Content.ReadFromJsonAsync<T>(Options, cancellationToken).ConfigureAwait(false)
+                ?? throw new JsonException("empty body");
+        }
+        catch (JsonException ex)
+        {
+            throw error((int)response.StatusCode, MalformedResponse, null, "the answer is not the expected JSON", ex);
+        }
+    }
+
+    private static (string? Code, string? Message) ParseError(string text)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(text);
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                return (null, null);
+            }
+
+            var code = root.TryGetProperty("code", out var c) && c.ValueKind == JsonValueKind.String ? c.GetString() : null;
+            var message = root.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString() : null;
+            return (code, message is null ? null : Truncate(message));
+        }
+        catch (JsonException)
+        {
+            return (null, null);
+        }
+    }
+
+    private static string Truncate(string text) => text.Length <= MaxErrorChars ? text : text[..MaxErrorChars] + "...";
+
+    /// <summary>Fills <c>{name}</c> placeholders of a configured path with URL-escaped values.</summary>
+    public static string Path(string template, params ReadOnlySpan<(string Name, string Value)> values)
+    {
+        var path = template;
+        foreach (var (name, value) in values)
+        {
+            path = path.Replace("{" + name + "}", Uri.EscapeDataString(value), StringComparison.Ordinal);
+        }
+
+        return path.TrimStart('/');
+    }
+}

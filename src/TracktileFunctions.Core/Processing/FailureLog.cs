@@ -1,0 +1,56 @@
+using Azure;
+using Azure.Data.Tables;
+using Azure.Storage.Queues;
+using Azure.Storage.Queues.Models;
+using TracktileFunctions.Storage;
+
+namespace TracktileFunctions.Processing;
+
+/// <summary>
+/// Where an operator sees what failed and why: the table <c>failures</c> (one row per queue and event, with the last
+/// reason and whether it was poisoned), and <c>&lt;queue&gt;-poison</c>, which keeps the original message for replay.
+/// </summary>
+public sealed class FailureLog(LazyTable table, QueueServiceClient queues, TimeProvider timeProvider)
+{
+    /// <summary>The table's name.</summary>
+    public const string TableName = "failures";
+
+    private const int MaxReasonChars = 1_000;
+
+    /// <summary>The poison queue of <paramref name="queue"/>, as the Functions host names it.</summary>
+    public static string PoisonQueueName(string queue) => queue + "-poison";
+
+    /// <summary>Moves <paramref name="message"/> to the poison queue now and records why.</summary>
+    public async Task PoisonAsync(string queue, string message, string? eventId, string? kind, string reason, CancellationToken cancellationToken)
+    {
+        await RecordAsync(queue, eventId, kind, reason, attempt: null, poisoned: true, cancellationToken).ConfigureAwait(false);
+        var poison = queues.GetQueueClient(PoisonQueueName(queue));
+        try
+        {
+            await poison.SendMessageAsync(message, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException ex) when (ex.ErrorCode == QueueErrorCode.QueueNotFound)
+        {
+            await poison.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            await poison.SendMessageAsync(message, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Records a failed attempt that will be retried (the host poisons it after its last attempt).</summary>
+    public Task RecordAttemptAsync(string queue, string eventId, string kind, long attempt, string reason, CancellationToken cancellationToken)
+        => RecordAsync(queue, eventId, kind, reason, attempt, poisoned: false, cancellationToken);
+
+    private Task<Azure.Response> RecordAsync(string queue, string? eventId, string? kind, string reason, long? attempt, bool poisoned, CancellationToken cancellationToken)
+    {
+        var entity = new TableEntity(queue, TableKeys.Escape(eventId ?? "unreadable-" + Guid.NewGuid().ToString("N")))
+        {
+            ["EventId"] = eventId,
+            ["Kind"] = kind,
+            ["Reason"] = reason.Length <= MaxReasonChars ? reason : reason[..MaxReasonChars],
+            ["Attempt"] = attempt,
+            ["Poisoned"] = poisoned,
+            ["At"] = timeProvider.GetUtcNow(),
+        };
+        return table.RunAsync(t => t.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken), cancellationToken);
+    }
+}

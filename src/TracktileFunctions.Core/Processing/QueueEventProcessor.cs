@@ -1,0 +1,97 @@
+using Azure;
+using Microsoft.Extensions.Logging;
+using TracktileFunctions.Http;
+using TracktileFunctions.Messaging;
+
+namespace TracktileFunctions.Processing;
+
+/// <summary>
+/// Runs one dequeued message through a consumer with the guarantees every consumer shares: an unreadable message or
+/// a permanent failure goes to the poison queue at once with its reason; a finished event is recorded so duplicates
+/// are skipped; a transient failure is recorded and rethrown so the queue retries it (and finally poisons it).
+/// </summary>
+public sealed partial class QueueEventProcessor(
+    EventMessageReader reader, ProcessedEventStore ledger, FailureLog failures, ILogger<QueueEventProcessor> logger)
+{
+    /// <summary>Processes <paramref name="message"/> from <paramref name="queue"/>.</summary>
+    /// <param name="queue">The queue the message came from.</param>
+    /// <param name="message">The message text, as the queue trigger decoded it.</param>
+    /// <param name="dequeueCount">How many times the queue has handed this message out, this time included.</param>
+    /// <param name="consumer">What applies the event.</param>
+    /// <param name="cancellationToken">The invocation's cancellation.</param>
+    public async Task ProcessAsync(string queue, string message, long dequeueCount, IEventConsumer consumer, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(consumer);
+        WebhookEventReceived evt;
+        try
+        {
+            evt = await reader.ReadAsync(message, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is InvalidEventMessageException or System.Text.Json.JsonException
+            || ex is RequestFailedException { Status: 404 })
+        {
+            LogUnreadable(queue, ex.Message);
+            await failures.PoisonAsync(queue, message, null, null, "unreadable message: " + ex.Message, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        using var scope = logger.BeginScope(new Dictionary<string, object> { ["EventId"] = evt.EventId, ["EventKind"] = evt.Kind });
+        if (await ledger.ContainsAsync(consumer.Name, evt.EventId, cancellationToken).ConfigureAwait(false))
+        {
+            LogDuplicate(consumer.Name, evt.Kind, evt.EventId);
+            return;
+        }
+
+        string outcome;
+        try
+        {
+            outcome = await consumer.HandleAsync(evt, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is PermanentProcessingException || ex is ExternalApiException { IsTransient: false })
+        {
+            LogPoisoned(consumer.Name, evt.Kind, evt.EventId, ex.Message);
+            await failures.PoisonAsync(queue, message, evt.EventId, evt.Kind, ex.Message, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            LogRetrying(ex, consumer.Name, evt.Kind, evt.EventId, dequeueCount);
+            await RecordAttemptAsync(queue, evt, dequeueCount, ex).ConfigureAwait(false);
+            throw;
+        }
+
+        await ledger.AddAsync(consumer.Name, evt.EventId, evt.Kind, outcome, cancellationToken).ConfigureAwait(false);
+        LogProcessed(consumer.Name, evt.Kind, evt.EventId, outcome);
+    }
+
+    private async Task RecordAttemptAsync(string queue, WebhookEventReceived evt, long dequeueCount, Exception error)
+    {
+        try
+        {
+            await failures.RecordAttemptAsync(queue, evt.EventId, evt.Kind, dequeueCount, $"{error.GetType().Name}: {error.Message}", CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RequestFailedException or AggregateException or OperationCanceledException)
+        {
+            // The original failure is what matters: it is rethrown by the caller and the queue retries.
+            LogRecordFailed(ex, evt.EventId);
+        }
+    }
+
+    [LoggerMessage(LogLevel.Error, "Unreadable message on {Queue} moved to poison: {Reason}")]
+    private partial void LogUnreadable(string queue, string reason);
+
+    [LoggerMessage(LogLevel.Information, "{Consumer} skipped duplicate {EventKind} {EventId}")]
+    private partial void LogDuplicate(string consumer, string eventKind, string eventId);
+
+    [LoggerMessage(LogLevel.Error, "{Consumer} moved {EventKind} {EventId} to poison: {Reason}")]
+    private partial void LogPoisoned(string consumer, string eventKind, string eventId, string reason);
+
+    [LoggerMessage(LogLevel.Warning, "{Consumer} failed {EventKind} {EventId} on attempt {DequeueCount}; the queue will retry")]
+    private partial void LogRetrying(Exception exception, string consumer, string eventKind, string eventId, long dequeueCount);
+
+    [LoggerMessage(LogLevel.Warning, "Could not record the failure of {EventId}")]
+    private partial void LogRecordFailed(Exception exception, string eventId);
+
+    [LoggerMessage(LogLevel.Information, "{Consumer} processed {EventKind} {EventId}: {Outcome}")]
+    private partial void LogProcessed(string consumer, string eventKind, string eventId, string outcome);
+}

@@ -1,0 +1,20 @@
+namespace TracktileFunctions.Processing;
+
+/// <summary>
+/// The queues the app's consumers listen on. The ingress routing table sends events to them; a queue trigger's name
+/// is fixed at build time, so a route to a new consumer needs a new queue function.
+/// </summary>
+public static class QueueNames
+{
+    /// <summary><c>order.status.changed</c> for the ERP.</summary>
+    public const string TracktileOrders = "tracktile-orders";
+
+    /// <summary><c>shipment.status.changed</c> for the ERP.</summary>
+    public const string TracktileShipments = "tracktile-shipments";
+
+    /// <summary><c>inventory.*</c> for the ERP.</summary>
+    public const string TracktileInventory = "tracktile-inventory";
+
+    /// <summary>Every kind no route names: kept and visible.</summary>
+    public const string TracktileUnrouted = "tracktile-unrouted";
+}

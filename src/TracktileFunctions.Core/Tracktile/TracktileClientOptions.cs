@@ -1,0 +1,28 @@
+using System.ComponentModel.DataAnnotations;
+using TracktileFunctions.Http;
+
+namespace TracktileFunctions.Tracktile;
+
+/// <summary>Tracktile's REST API. Bound from <c>Tracktile:Api</c>.</summary>
+public sealed class TracktileClientOptions
+{
+    /// <summary>The configuration section name.</summary>
+    public const string SectionName = "Tracktile:Api";
+
+    /// <summary>The API's base address (production: <c>https://api.tracktile.io/</c>).</summary>
+    [Required(ErrorMessage = "Tracktile:Api:BaseUrl is required (e.g. https://api.tracktile.io/).")]
+    [Url]
+    public string BaseUrl { get; set; } = "";
+
+    /// <summary>An API token (<c>api-...</c>), sent as <c>Authorization: Bearer</c>. Keep it in Key Vault.</summary>
+    [Required(ErrorMessage = "Tracktile:Api:Token is required (an API token, api-...).")]
+    public string Token { get; set; } = "";
+
+    /// <summary>Reads one order (not documented publicly; a setting).</summary>
+    [Required]
+    public string OrderPath { get; set; } = "orders/{orderId}";
+
+    /// <summary>Timeouts, retries and concurrency.</summary>
+    [Required]
+    public ApiResilienceOptions Resilience { get; set; } = new();
+}
