@@ -77,8 +77,11 @@ public static class ServiceCollectionExtensions
             .PostConfigure(o => o.CreateOnStatuses = o.CreateOnStatuses.Count == 0 ? [.. ErpOrderOptions.DefaultCreateOnStatuses] : o.CreateOnStatuses);
         services.AddOptions<ErpShipmentOptions>().BindConfiguration(ErpShipmentOptions.SectionName)
             .PostConfigure(o => o.ConfirmOnStatuses = o.ConfirmOnStatuses.Count == 0 ? [.. ErpShipmentOptions.DefaultConfirmOnStatuses] : o.ConfirmOnStatuses);
+        services.AddOptions<ErpInventoryOptions>().BindConfiguration(ErpInventoryOptions.SectionName)
+            .PostConfigure(o => o.Movements = o.Movements.Count == 0 ? new(ErpInventoryOptions.DefaultMovements, StringComparer.Ordinal) : o.Movements);
         services.AddSingleton<ErpOrderConsumer>();
         services.AddSingleton<ErpShipmentConsumer>();
+        services.AddSingleton<ErpInventoryConsumer>();
 
         return services;
     }

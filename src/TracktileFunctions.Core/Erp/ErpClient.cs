@@ -38,6 +38,12 @@ public sealed class ErpClient(HttpClient http, IOptions<ErpClientOptions> option
             HttpMethod.Post, JsonHttp.Path(_paths.ConfirmShipment, ("shipmentId", confirmation.ShipmentId)), confirmation, idempotencyKey, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Posts one stock movement (a delta: the idempotency key is what keeps it from counting twice).</summary>
+    public async Task PostStockMovementAsync(ErpStockMovement movement, string idempotencyKey, CancellationToken cancellationToken)
+    {
+        using var _ = await SendAsync(HttpMethod.Post, JsonHttp.Path(_paths.StockMovements), movement, idempotencyKey, cancellationToken).ConfigureAwait(false);
+    }
+
     private Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, object body, string idempotencyKey, CancellationToken cancellationToken)
         => JsonHttp.SendAsync(http, method, path, body, idempotencyKey, Error, cancellationToken);
 

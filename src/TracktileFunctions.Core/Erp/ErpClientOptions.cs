@@ -41,6 +41,10 @@ public sealed class ErpPaths
     /// <summary>Confirm a shipment; <c>{shipmentId}</c> is Tracktile's id.</summary>
     [Required]
     public string ConfirmShipment { get; set; } = "shipments/{shipmentId}/confirm";
+
+    /// <summary>Post a stock movement.</summary>
+    [Required]
+    public string StockMovements { get; set; } = "stock-movements";
 }
 
 /// <summary>The ways to authenticate to the ERP.</summary>

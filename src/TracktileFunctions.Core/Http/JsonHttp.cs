@@ -15,6 +15,7 @@ internal static class JsonHttp
     public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
     {
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
     };
 
     public delegate Exception ErrorFactory(int status, string? errorCode, string? requestId, string detail, Exception? inner);

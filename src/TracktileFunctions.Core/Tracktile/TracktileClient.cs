@@ -18,4 +18,13 @@ public sealed class TracktileClient(HttpClient http, IOptions<TracktileClientOpt
             http, HttpMethod.Get, JsonHttp.Path(_options.OrderPath, ("orderId", orderId)), null, null, Error, cancellationToken).ConfigureAwait(false);
         return await JsonHttp.ReadAsync<TracktileOrder>(response, Error, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>Reads one inventory entity (a lot).</summary>
+    /// <exception cref="TracktileApiException">Tracktile refused (404 for an unknown entity) or did not answer.</exception>
+    public async Task<TracktileInventoryEntity> GetInventoryEntityAsync(string entityId, CancellationToken cancellationToken)
+    {
+        using var response = await JsonHttp.SendAsync(
+            http, HttpMethod.Get, JsonHttp.Path(_options.InventoryEntityPath, ("entityId", entityId)), null, null, Error, cancellationToken).ConfigureAwait(false);
+        return await JsonHttp.ReadAsync<TracktileInventoryEntity>(response, Error, cancellationToken).ConfigureAwait(false);
+    }
 }

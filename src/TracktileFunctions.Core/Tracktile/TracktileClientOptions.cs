@@ -22,6 +22,10 @@ public sealed class TracktileClientOptions
     [Required]
     public string OrderPath { get; set; } = "orders/{orderId}";
 
+    /// <summary>Reads one inventory entity (lot); not documented publicly, so a setting.</summary>
+    [Required]
+    public string InventoryEntityPath { get; set; } = "inventory/entities/{entityId}";
+
     /// <summary>Timeouts, retries and concurrency.</summary>
     [Required]
     public ApiResilienceOptions Resilience { get; set; } = new();

@@ -1,0 +1,111 @@
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using TracktileFunctions.Erp;
+using TracktileFunctions.Http;
+using TracktileFunctions.Messaging;
+using TracktileFunctions.Tracktile;
+
+namespace TracktileFunctions.Processing;
+
+/// <summary>
+/// <c>inventory.*</c> -> one ERP stock movement per event, per lot. Movements are deltas, so the de-duplication
+/// ledger and the idempotency key (the event id) are what keep the ERP's stock right under redelivery. A quantity is
+/// never invented: missing from the event, it is read from Tracktile, and missing there too, the event is poisoned.
+/// </summary>
+public sealed class ErpInventoryConsumer(TracktileClient tracktile, ErpClient erp, IOptions<ErpInventoryOptions> options) : IEventConsumer
+{
+    private readonly ErpInventoryOptions _options = options.Value;
+
+    /// <inheritdoc />
+    public string Name => "erp-inventory";
+
+    /// <summary>The idempotency key of the movement caused by one event.</summary>
+    public static string MovementKey(string eventId) => $"tracktile-inventory-{eventId}";
+
+    /// <inheritdoc />
+    public async Task<string> HandleAsync(WebhookEventReceived evt, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(evt);
+        if (!_options.Movements.TryGetValue(evt.Kind, out var type))
+        {
+            throw new PermanentProcessingException($"no movement type is configured for {evt.Kind} (set Erp:Inventory:Movements:{evt.Kind})");
+        }
+
+        var entity = ReadObject<TracktileInventoryEntity>(evt, "entity");
+        if (string.IsNullOrEmpty(entity.Id) && string.IsNullOrEmpty(entity.Name))
+        {
+            throw new PermanentProcessingException($"{evt.Kind} event's entity has neither id nor name");
+        }
+
+        var node = NodeId(evt, "node");
+        var (from, to) = type switch
+        {
+            StockMovementType.Transfer => (Location(NodeId(evt, _options.TransferFromProperty)), Location(node)),
+            StockMovementType.WriteOff => (Location(node), null),
+            _ => ((string?)null, Location(node)),
+        };
+
+        // An adjustment's change can only come from the event: Tracktile's entity holds the new total, not the delta.
+        var isAdjustment = type == StockMovementType.Adjustment;
+        var quantity = isAdjustment ? AdjustmentDelta(evt, entity) : entity.Quantity;
+        var productId = entity.ProductId;
+        var unit = entity.Unit;
+        var lotCode = entity.Name;
+        var incomplete = (quantity is null && !isAdjustment) || productId is null || lotCode is null;
+        if (incomplete && _options.FetchMissingFromTracktile && !string.IsNullOrEmpty(entity.Id))
+        {
+            var fetched = await tracktile.GetInventoryEntityAsync(entity.Id, cancellationToken).ConfigureAwait(false);
+            quantity ??= isAdjustment ? null : fetched.Quantity;
+            productId ??= fetched.ProductId;
+            unit ??= fetched.Unit;
+            lotCode ??= fetched.Name;
+        }
+
+        if (quantity is null)
+        {
+            throw new PermanentProcessingException(
+                $"{evt.Kind} for lot {lotCode ?? entity.Id} has no quantity{(isAdjustment ? $" change ('{_options.AdjustmentDeltaProperty}')" : "")}, and none was found in Tracktile: not guessed");
+        }
+
+        if (productId is null || lotCode is null)
+        {
+            throw new PermanentProcessingException($"{evt.Kind} for entity {entity.Id} has no {(productId is null ? "productId" : "lot code (name)")}");
+        }
+
+        var movement = new ErpStockMovement(type, productId, lotCode, quantity.Value, unit, from, to, evt.EventId, evt.EffectiveTime());
+        await erp.PostStockMovementAsync(movement, MovementKey(evt.EventId), cancellationToken).ConfigureAwait(false);
+        return $"{type} of {quantity} {unit} lot {lotCode} ({from ?? "-"} -> {to ?? "-"})";
+    }
+
+    private string Location(string nodeId) => _options.Locations.TryGetValue(nodeId, out var location)
+        ? location
+        : throw new PermanentProcessingException($"Tracktile node {nodeId} has no ERP location (set Erp:Inventory:Locations:{nodeId})");
+
+    private decimal? AdjustmentDelta(WebhookEventReceived evt, TracktileInventoryEntity entity)
+        => entity.Extra is not null && entity.Extra.TryGetValue(_options.AdjustmentDeltaProperty, out var delta) && delta.ValueKind == JsonValueKind.Number
+            ? delta.GetDecimal()
+            : evt.Payload.TryGetProperty(_options.AdjustmentDeltaProperty, out var top) && top.ValueKind == JsonValueKind.Number ? top.GetDecimal() : null;
+
+    private static string NodeId(WebhookEventReceived evt, string property)
+        => evt.Payload.TryGetProperty(property, out var node) && node.ValueKind == JsonValueKind.Object
+            && node.TryGetProperty("id", out var id) && id.GetString() is { Length: > 0 } text
+                ? text
+                : throw new PermanentProcessingException($"{evt.Kind} event has no '{property}.id'");
+
+    private static T ReadObject<T>(WebhookEventReceived evt, string property)
+    {
+        if (!evt.Payload.TryGetProperty(property, out var value) || value.ValueKind != JsonValueKind.Object)
+        {
+            throw new PermanentProcessingException($"{evt.Kind} event has no '{property}'");
+        }
+
+        try
+        {
+            return value.Deserialize<T>(JsonHttp.Options)!;
+        }
+        catch (JsonException ex)
+        {
+            throw new PermanentProcessingException($"{evt.Kind} event's '{property}' is not readable: {ex.Message}", ex);
+        }
+    }
+}
