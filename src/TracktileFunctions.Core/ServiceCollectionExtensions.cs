@@ -12,6 +12,7 @@ using TracktileFunctions.Http;
 using TracktileFunctions.Messaging;
 using TracktileFunctions.Processing;
 using TracktileFunctions.Storage;
+using TracktileFunctions.Sync;
 using TracktileFunctions.Tracktile;
 using TracktileFunctions.Webhooks;
 
@@ -34,7 +35,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton(sp => sp.GetRequiredService<StorageClientFactory>().CreateTableServiceClient());
         services.AddSingleton(sp => new PayloadStore(sp.GetRequiredService<BlobServiceClient>()
             .GetBlobContainerClient(sp.GetRequiredService<IOptions<StorageOptions>>().Value.PayloadContainer)));
-        services.AddSingleton(sp => new EventQueuePublisher(sp.GetRequiredService<QueueServiceClient>()));
+        services.AddSingleton(sp => new EventPublisher(sp.GetRequiredService<QueueServiceClient>(), sp.GetRequiredService<PayloadStore>()));
         services.AddSingleton<EventMessageReader>();
 
         // Webhook ingress.
@@ -70,7 +71,7 @@ public static class ServiceCollectionExtensions
         // Queue processing: de-duplication ledger, sync state, failure log, and one consumer per queue.
         services.AddSingleton(sp => new ProcessedEventStore(Table(sp, ProcessedEventStore.TableName), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new SyncStateStore(Table(sp, SyncStateStore.TableName)));
-        services.AddSingleton(sp => new FailureLog(Table(sp, FailureLog.TableName), sp.GetRequiredService<QueueServiceClient>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new FailureLog(Table(sp, FailureLog.TableName), sp.GetRequiredService<EventPublisher>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<QueueEventProcessor>();
 
         services.AddOptions<ErpOrderOptions>().BindConfiguration(ErpOrderOptions.SectionName)
@@ -82,6 +83,12 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<ErpOrderConsumer>();
         services.AddSingleton<ErpShipmentConsumer>();
         services.AddSingleton<ErpInventoryConsumer>();
+        services.AddSingleton<ErpProductConsumer>();
+
+        // The product batch.
+        services.AddOptions<ProductSyncOptions>().BindConfiguration(ProductSyncOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton(sp => ActivatorUtilities.CreateInstance<ProductSyncService>(sp, Table(sp, ProductSyncService.RunsTableName)));
+        services.AddSingleton<ProductSyncRunner>();
 
         return services;
     }
@@ -116,8 +123,7 @@ public static class ServiceCollectionExtensions
         services.AddKeyedSingleton(source, (sp, _) => new WebhookReceiver(
             source,
             sp.GetRequiredService<IOptionsMonitor<WebhookSourceOptions>>().Get(source),
-            sp.GetRequiredService<EventQueuePublisher>(),
-            sp.GetRequiredService<PayloadStore>(),
+            sp.GetRequiredService<EventPublisher>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<WebhookReceiver>>()));
     }

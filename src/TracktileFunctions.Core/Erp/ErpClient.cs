@@ -38,6 +38,13 @@ public sealed class ErpClient(HttpClient http, IOptions<ErpClientOptions> option
             HttpMethod.Post, JsonHttp.Path(_paths.ConfirmShipment, ("shipmentId", confirmation.ShipmentId)), confirmation, idempotencyKey, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Creates or replaces a product (a PUT: idempotent by nature, and keyed too).</summary>
+    public async Task UpsertProductAsync(ErpProduct product, string idempotencyKey, CancellationToken cancellationToken)
+    {
+        using var _ = await SendAsync(
+            HttpMethod.Put, JsonHttp.Path(_paths.UpsertProduct, ("productId", product.ExternalId)), product, idempotencyKey, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Posts one stock movement (a delta: the idempotency key is what keeps it from counting twice).</summary>
     public async Task PostStockMovementAsync(ErpStockMovement movement, string idempotencyKey, CancellationToken cancellationToken)
     {

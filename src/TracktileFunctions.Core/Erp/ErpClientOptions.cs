@@ -42,6 +42,10 @@ public sealed class ErpPaths
     [Required]
     public string ConfirmShipment { get; set; } = "shipments/{shipmentId}/confirm";
 
+    /// <summary>Upsert a product; <c>{productId}</c> is Tracktile's id.</summary>
+    [Required]
+    public string UpsertProduct { get; set; } = "products/{productId}";
+
     /// <summary>Post a stock movement.</summary>
     [Required]
     public string StockMovements { get; set; } = "stock-movements";

@@ -24,3 +24,13 @@ public sealed record ErpShipmentConfirmation(
 
 /// <summary>What a create answered: the ERP's id, and whether the ERP had already seen the idempotency key.</summary>
 public sealed record ErpCreated(string Id, bool Replayed);
+
+/// <summary>The body of <c>PUT products/{productId}</c>.</summary>
+public sealed record ErpProduct(
+    string ExternalId,
+    string? Sku,
+    string? Name,
+    string? Unit,
+    bool? Active,
+    DateTimeOffset? ModifiedAt,
+    System.Text.Json.JsonElement? Attributes);

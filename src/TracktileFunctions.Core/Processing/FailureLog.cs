@@ -1,7 +1,5 @@
-using Azure;
 using Azure.Data.Tables;
-using Azure.Storage.Queues;
-using Azure.Storage.Queues.Models;
+using TracktileFunctions.Messaging;
 using TracktileFunctions.Storage;
 
 namespace TracktileFunctions.Processing;
@@ -10,7 +8,7 @@ namespace TracktileFunctions.Processing;
 /// Where an operator sees what failed and why: the table <c>failures</c> (one row per queue and event, with the last
 /// reason and whether it was poisoned), and <c>&lt;queue&gt;-poison</c>, which keeps the original message for replay.
 /// </summary>
-public sealed class FailureLog(LazyTable table, QueueServiceClient queues, TimeProvider timeProvider)
+public sealed class FailureLog(LazyTable table, EventPublisher queues, TimeProvider timeProvider)
 {
     /// <summary>The table's name.</summary>
     public const string TableName = "failures";
@@ -24,16 +22,7 @@ public sealed class FailureLog(LazyTable table, QueueServiceClient queues, TimeP
     public async Task PoisonAsync(string queue, string message, string? eventId, string? kind, string reason, CancellationToken cancellationToken)
     {
         await RecordAsync(queue, eventId, kind, reason, attempt: null, poisoned: true, cancellationToken).ConfigureAwait(false);
-        var poison = queues.GetQueueClient(PoisonQueueName(queue));
-        try
-        {
-            await poison.SendMessageAsync(message, cancellationToken).ConfigureAwait(false);
-        }
-        catch (RequestFailedException ex) when (ex.ErrorCode == QueueErrorCode.QueueNotFound)
-        {
-            await poison.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-            await poison.SendMessageAsync(message, cancellationToken).ConfigureAwait(false);
-        }
+        await queues.SendAsync(PoisonQueueName(queue), BinaryData.FromString(message), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Records a failed attempt that will be retried (the host poisons it after its last attempt).</summary>

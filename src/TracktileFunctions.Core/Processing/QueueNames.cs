@@ -17,4 +17,10 @@ public static class QueueNames
 
     /// <summary>Every kind no route names: kept and visible.</summary>
     public const string TracktileUnrouted = "tracktile-unrouted";
+
+    /// <summary>Changed products handed off by the product batch, one message per product version.</summary>
+    public const string TracktileProducts = "tracktile-products";
+
+    /// <summary>Manual product sync requests (the HTTP endpoint answers 202 and the run happens from here).</summary>
+    public const string ProductSyncRequests = "product-sync-requests";
 }

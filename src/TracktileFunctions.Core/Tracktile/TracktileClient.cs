@@ -1,3 +1,6 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
 using Microsoft.Extensions.Options;
 using TracktileFunctions.Http;
 
@@ -26,5 +29,111 @@ public sealed class TracktileClient(HttpClient http, IOptions<TracktileClientOpt
         using var response = await JsonHttp.SendAsync(
             http, HttpMethod.Get, JsonHttp.Path(_options.InventoryEntityPath, ("entityId", entityId)), null, null, Error, cancellationToken).ConfigureAwait(false);
         return await JsonHttp.ReadAsync<TracktileInventoryEntity>(response, Error, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Streams every product modified since <paramref name="since"/> (all products when null), page by page as
+    /// configured; memory stays flat however many there are.
+    /// </summary>
+    public async IAsyncEnumerable<JsonElement> GetProductsModifiedSinceAsync(
+        DateTimeOffset? since, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var products = _options.Products;
+        var query = since is { } s ? $"modifiedSince={Uri.EscapeDataString(FormatTime(s))}" : null;
+        if (products.Pagination == ProductPagination.BareArray)
+        {
+            using var response = await GetAsync(products.Path, query, cancellationToken).ConfigureAwait(false);
+            var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            await using (stream.ConfigureAwait(false))
+            {
+                await foreach (var product in ReadArrayAsync(stream, response, cancellationToken).ConfigureAwait(false))
+                {
+                    yield return product;
+                }
+            }
+
+            yield break;
+        }
+
+        var offset = 0;
+        string? cursor = null;
+        var seenCursors = new HashSet<string>(StringComparer.Ordinal);
+        while (true)
+        {
+            var paging = products.Pagination == ProductPagination.OffsetEnvelope
+                ? $"{products.LimitParameter}={products.PageSize}&{products.OffsetParameter}={offset}"
+                : $"{products.LimitParameter}={products.PageSize}{(cursor is null ? "" : $"&{products.CursorParameter}={Uri.EscapeDataString(cursor)}")}";
+            using var response = await GetAsync(products.Path, query is null ? paging : $"{query}&{paging}", cancellationToken).ConfigureAwait(false);
+            using var page = await JsonHttp.ReadAsync<JsonDocument>(response, Error, cancellationToken).ConfigureAwait(false);
+            if (page.RootElement.ValueKind != JsonValueKind.Object
+                || !page.RootElement.TryGetProperty(products.ResultsProperty, out var results)
+                || results.ValueKind != JsonValueKind.Array)
+            {
+                throw new TracktileApiException((int)response.StatusCode, JsonHttp.MalformedResponse, null,
+                    $"a products page has no '{products.ResultsProperty}' array (check Tracktile:Api:Products:Pagination)");
+            }
+
+            var count = 0;
+            foreach (var product in results.EnumerateArray())
+            {
+                count++;
+                yield return product.Clone();
+            }
+
+            if (products.Pagination == ProductPagination.OffsetEnvelope)
+            {
+                if (count < products.PageSize)
+                {
+                    yield break;
+                }
+
+                offset += count;
+                continue;
+            }
+
+            cursor = page.RootElement.TryGetProperty(products.NextCursorProperty, out var next) && next.ValueKind == JsonValueKind.String
+                ? next.GetString()
+                : null;
+            if (string.IsNullOrEmpty(cursor))
+            {
+                yield break;
+            }
+
+            if (!seenCursors.Add(cursor))
+            {
+                throw new TracktileApiException((int)response.StatusCode, JsonHttp.MalformedResponse, null, "the products cursor repeated itself");
+            }
+        }
+    }
+
+    /// <summary>The <c>modifiedSince</c> format Tracktile documents: ISO 8601 UTC with milliseconds.</summary>
+    public static string FormatTime(DateTimeOffset time)
+        => time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+
+    private Task<HttpResponseMessage> GetAsync(string path, string? query, CancellationToken cancellationToken)
+        => JsonHttp.SendAsync(http, HttpMethod.Get, query is null ? JsonHttp.Path(path) : $"{JsonHttp.Path(path)}?{query}", null, null, Error, cancellationToken);
+
+    private static async IAsyncEnumerable<JsonElement> ReadArrayAsync(
+        Stream stream, HttpResponseMessage response, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var items = JsonSerializer.DeserializeAsyncEnumerable<JsonElement>(stream, JsonHttp.Options, cancellationToken);
+        await using var enumerator = items.GetAsyncEnumerator(cancellationToken);
+        while (true)
+        {
+            try
+            {
+                if (!await enumerator.MoveNextAsync().ConfigureAwait(false))
+                {
+                    yield break;
+                }
+            }
+            catch (JsonException ex)
+            {
+                throw new TracktileApiException((int)response.StatusCode, JsonHttp.MalformedResponse, null,
+                    "the products answer is not a JSON array (check Tracktile:Api:Products:Pagination)", ex);
+            }
+
+            yield return enumerator.Current;
+        }
     }
 }

@@ -26,6 +26,10 @@ public sealed class TracktileClientOptions
     [Required]
     public string InventoryEntityPath { get; set; } = "inventory/entities/{entityId}";
 
+    /// <summary>The changed-products endpoint and its paging.</summary>
+    [Required]
+    public TracktileProductsOptions Products { get; set; } = new();
+
     /// <summary>Timeouts, retries and concurrency.</summary>
     [Required]
     public ApiResilienceOptions Resilience { get; set; } = new();

@@ -15,8 +15,7 @@ public sealed partial class WebhookReceiver
     private readonly WebhookSourceOptions _options;
     private readonly WebhookSignatureVerifier _verifier;
     private readonly EventRouter _router;
-    private readonly EventQueuePublisher _publisher;
-    private readonly PayloadStore _payloads;
+    private readonly EventPublisher _publisher;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
 
@@ -24,8 +23,7 @@ public sealed partial class WebhookReceiver
     public WebhookReceiver(
         string source,
         WebhookSourceOptions options,
-        EventQueuePublisher publisher,
-        PayloadStore payloads,
+        EventPublisher publisher,
         TimeProvider timeProvider,
         ILogger<WebhookReceiver> logger)
     {
@@ -35,7 +33,6 @@ public sealed partial class WebhookReceiver
         _verifier = new WebhookSignatureVerifier(options.Secrets, TimeSpan.FromSeconds(options.ToleranceSeconds), timeProvider);
         _router = new EventRouter(options.Routes, options.UnroutedQueue);
         _publisher = publisher;
-        _payloads = payloads;
         _timeProvider = timeProvider;
         _logger = logger;
     }
@@ -48,21 +45,21 @@ public sealed partial class WebhookReceiver
     /// <param name="contentLength">The declared length, when known.</param>
     /// <param name="body">The request body, read once.</param>
     /// <param name="cancellationToken">The request's cancellation.</param>
-    public async Task<WebhookResponse> ReceiveAsync(
+    public async Task<HttpReply> ReceiveAsync(
         string? signatureHeader, long? contentLength, Stream body, CancellationToken cancellationToken)
     {
         using var raw = await BoundedBody.ReadAsync(body, contentLength, _options.MaxBodyBytes, cancellationToken).ConfigureAwait(false);
         if (raw is null)
         {
             LogTooLarge(_source, contentLength, _options.MaxBodyBytes);
-            return WebhookResponse.TooLarge;
+            return HttpReply.TooLarge;
         }
 
         var failure = _verifier.TryVerify(signatureHeader, raw.Span);
         if (failure != WebhookSignatureFailure.None)
         {
             LogRejectedSignature(_source, failure, raw.Length);
-            return new WebhookResponse(401, WebhookSignatureFailures.Describe(failure));
+            return new HttpReply(401, WebhookSignatureFailures.Describe(failure));
         }
 
         var json = raw.Memory;
@@ -76,7 +73,7 @@ public sealed partial class WebhookReceiver
         if (invalid is not null)
         {
             LogRejectedBody(_source, invalid, raw.Length);
-            return new WebhookResponse(400, invalid);
+            return new HttpReply(400, invalid);
         }
 
         var route = _router.Resolve(envelope.Kind);
@@ -88,24 +85,19 @@ public sealed partial class WebhookReceiver
         var receivedAt = _timeProvider.GetUtcNow();
         try
         {
-            var message = EventMessageCodec.EncodeInline(_source, envelope, receivedAt, json.Span);
-            if (message.Length > EventMessageCodec.MaxMessageBytes)
+            if (await _publisher.PublishAsync(route.Queues, _source, envelope, receivedAt, json, cancellationToken).ConfigureAwait(false))
             {
-                var blob = await _payloads.SaveAsync(_source, json, cancellationToken).ConfigureAwait(false);
-                message = EventMessageCodec.EncodeClaimCheck(_source, envelope, receivedAt, blob);
                 LogClaimCheck(_source, envelope.Kind, envelope.Id, json.Length);
             }
-
-            await _publisher.PublishAsync(route.Queues, message, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
             LogStorageFailed(ex, _source, envelope.Kind, envelope.Id);
-            return WebhookResponse.StorageUnavailable;
+            return HttpReply.StorageUnavailable;
         }
 
         LogAccepted(_source, envelope.Kind, envelope.Id, string.Join(',', route.Queues));
-        return WebhookResponse.Accepted;
+        return HttpReply.Accepted;
     }
 
     [LoggerMessage(LogLevel.Warning, "Refused {Source} webhook: body over {MaxBodyBytes} bytes (declared {ContentLength})")]

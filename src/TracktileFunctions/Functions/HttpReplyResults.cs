@@ -4,10 +4,10 @@ using TracktileFunctions.Webhooks;
 
 namespace TracktileFunctions.Functions;
 
-/// <summary>Turns a <see cref="WebhookResponse"/> into the HTTP answer.</summary>
-internal static class WebhookResults
+/// <summary>Turns a <see cref="HttpReply"/> into the HTTP answer.</summary>
+internal static class HttpReplyResults
 {
-    public static IActionResult ToActionResult(this WebhookResponse response, HttpResponse http)
+    public static IActionResult ToActionResult(this HttpReply response, HttpResponse http)
     {
         if (response.RetryAfterSeconds is { } seconds)
         {

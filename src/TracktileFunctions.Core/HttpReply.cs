@@ -1,0 +1,17 @@
+namespace TracktileFunctions;
+
+/// <summary>What an HTTP endpoint answers: a status code and a short fixed text (never a secret or a stack trace).</summary>
+/// <param name="StatusCode">The HTTP status code.</param>
+/// <param name="Body">A short plain-text body.</param>
+/// <param name="RetryAfterSeconds">For 503: when the sender should try again.</param>
+public sealed record HttpReply(int StatusCode, string Body, int? RetryAfterSeconds = null)
+{
+    /// <summary>200: the event is durably queued.</summary>
+    public static HttpReply Accepted { get; } = new(200, "OK");
+
+    /// <summary>413: the body is over the configured cap.</summary>
+    public static HttpReply TooLarge { get; } = new(413, "payload too large");
+
+    /// <summary>503: storage is unavailable; nothing was acknowledged, so the sender retries.</summary>
+    public static HttpReply StorageUnavailable { get; } = new(503, "temporarily unavailable, retry later", 10);
+}

@@ -1,0 +1,73 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using TracktileFunctions.Messaging;
+using TracktileFunctions.Processing;
+
+namespace TracktileFunctions.Sync;
+
+/// <summary>Adapts the product batch's three triggers (timer, HTTP request, queued request) to <see cref="ProductSyncService"/>.</summary>
+public sealed partial class ProductSyncRunner(ProductSyncService sync, EventPublisher queues, TimeProvider timeProvider, ILogger<ProductSyncRunner> logger)
+{
+    /// <summary>The scheduled run.</summary>
+    public Task RunScheduledAsync(bool isPastDue, CancellationToken cancellationToken)
+    {
+        if (isPastDue)
+        {
+            LogPastDue();
+        }
+
+        return sync.RunAsync(null, "schedule", cancellationToken);
+    }
+
+    /// <summary>Queues a manual run; answers 202, or 400 for a bad <paramref name="since"/>, or 503 when storage is down.</summary>
+    public async Task<HttpReply> RequestAsync(string? since, CancellationToken cancellationToken)
+    {
+        DateTimeOffset? from = null;
+        if (!string.IsNullOrWhiteSpace(since))
+        {
+            if (!DateTimeOffset.TryParse(since, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var parsed))
+            {
+                return new HttpReply(400, "'since' must be an ISO 8601 time, e.g. 2024-01-15T10:30:00Z");
+            }
+
+            from = parsed;
+        }
+
+        var request = new ProductSyncRequested(from, timeProvider.GetUtcNow());
+        try
+        {
+            await queues.SendAsync(QueueNames.ProductSyncRequests, BinaryData.FromObjectAsJson(request, JsonSerializerOptions.Web), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            LogQueueFailed(ex);
+            return HttpReply.StorageUnavailable;
+        }
+
+        LogRequested(from);
+        return new HttpReply(202, from is null ? "product sync queued (from the watermark)" : $"product sync queued (since {from:O})");
+    }
+
+    /// <summary>Runs a queued manual request.</summary>
+    public Task RunRequestedAsync(string message, CancellationToken cancellationToken)
+    {
+        var request = JsonSerializer.Deserialize<ProductSyncRequested>(message, JsonSerializerOptions.Web)
+            ?? throw new InvalidEventMessageException("empty product sync request");
+        return sync.RunAsync(request.Since, "manual", cancellationToken);
+    }
+
+    [LoggerMessage(LogLevel.Warning, "The product sync timer is past due (a run was missed, e.g. while the app was down); running now")]
+    private partial void LogPastDue();
+
+    [LoggerMessage(LogLevel.Information, "Manual product sync queued (since {Since})")]
+    private partial void LogRequested(DateTimeOffset? since);
+
+    [LoggerMessage(LogLevel.Error, "Could not queue a manual product sync; answered 503")]
+    private partial void LogQueueFailed(Exception exception);
+}
+
+/// <summary>A queued manual product sync.</summary>
+/// <param name="Since">The backfill start; null continues from the watermark.</param>
+/// <param name="RequestedAt">When it was asked for.</param>
+public sealed record ProductSyncRequested(DateTimeOffset? Since, DateTimeOffset RequestedAt);
