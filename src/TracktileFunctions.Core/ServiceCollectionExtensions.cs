@@ -41,6 +41,12 @@ public static class ServiceCollectionExtensions
         // Webhook ingress.
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<WebhookSourceOptions>, WebhookSourceOptionsValidator>());
         services.AddWebhookSource(WebhookSources.Tracktile, "Tracktile:Webhook", EventRouter.TracktileDefaults, _ => { });
+        services.AddWebhookSource(WebhookSources.Erp, "Erp:Webhook", EventRouter.ErpDefaults, o =>
+        {
+            o.SignatureHeader = "X-Erp-Signature";
+            o.KindProperty = "type";
+            o.UnroutedQueue = "erp-unrouted";
+        });
 
         // Outbound clients: typed HttpClients with timeouts, retries (Retry-After honoured) and a concurrency cap.
         services.AddOptions<TracktileClientOptions>().BindConfiguration(TracktileClientOptions.SectionName)
@@ -84,6 +90,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<ErpShipmentConsumer>();
         services.AddSingleton<ErpInventoryConsumer>();
         services.AddSingleton<ErpProductConsumer>();
+        services.AddSingleton<TracktileCustomerConsumer>();
 
         // The product batch.
         services.AddOptions<ProductSyncOptions>().BindConfiguration(ProductSyncOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();

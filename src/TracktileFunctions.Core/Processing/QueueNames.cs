@@ -23,4 +23,7 @@ public static class QueueNames
 
     /// <summary>Manual product sync requests (the HTTP endpoint answers 202 and the run happens from here).</summary>
     public const string ProductSyncRequests = "product-sync-requests";
+
+    /// <summary>The ERP's <c>customer.updated</c> events, for Tracktile.</summary>
+    public const string ErpCustomers = "erp-customers";
 }

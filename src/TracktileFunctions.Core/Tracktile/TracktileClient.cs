@@ -31,6 +31,13 @@ public sealed class TracktileClient(HttpClient http, IOptions<TracktileClientOpt
         return await JsonHttp.ReadAsync<TracktileInventoryEntity>(response, Error, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Replaces a customer (ERP -> Tracktile sync); <paramref name="body"/> is already in Tracktile's format.</summary>
+    public async Task PutCustomerAsync(string customerId, JsonElement body, CancellationToken cancellationToken)
+    {
+        using var _ = await JsonHttp.SendAsync(
+            http, HttpMethod.Put, JsonHttp.Path(_options.CustomerPath, ("customerId", customerId)), body, null, Error, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>
     /// Streams every product modified since <paramref name="since"/> (all products when null), page by page as
     /// configured; memory stays flat however many there are.

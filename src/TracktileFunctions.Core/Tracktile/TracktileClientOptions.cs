@@ -26,6 +26,10 @@ public sealed class TracktileClientOptions
     [Required]
     public string InventoryEntityPath { get; set; } = "inventory/entities/{entityId}";
 
+    /// <summary>Replaces a customer; the integrations guide uses <c>PUT /customers/{id}</c>.</summary>
+    [Required]
+    public string CustomerPath { get; set; } = "customers/{customerId}";
+
     /// <summary>The changed-products endpoint and its paging.</summary>
     [Required]
     public TracktileProductsOptions Products { get; set; } = new();

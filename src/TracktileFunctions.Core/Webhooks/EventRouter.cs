@@ -59,6 +59,12 @@ public sealed partial class EventRouter
         new() { Kind = "inventory.*", Queues = ["tracktile-inventory"] },
     ];
 
+    /// <summary>The default ERP routing table.</summary>
+    public static IReadOnlyList<EventRoute> ErpDefaults { get; } =
+    [
+        new() { Kind = "customer.updated", Queues = ["erp-customers"] },
+    ];
+
     /// <summary>The queues for <paramref name="kind"/>; <see cref="Route.IsRouted"/> is false when only the unrouted queue applies.</summary>
     public Route Resolve(string kind) => _cache.GetOrAdd(kind, Build);
 

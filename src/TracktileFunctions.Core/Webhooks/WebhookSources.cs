@@ -5,4 +5,7 @@ public static class WebhookSources
 {
     /// <summary>Tracktile's webhooks (<c>POST /api/webhooks/tracktile</c>), configured under <c>Tracktile:Webhook</c>.</summary>
     public const string Tracktile = "tracktile";
+
+    /// <summary>The ERP's webhooks (<c>POST /api/webhooks/erp</c>), configured under <c>Erp:Webhook</c>.</summary>
+    public const string Erp = "erp";
 }

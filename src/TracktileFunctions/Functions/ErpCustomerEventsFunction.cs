@@ -1,0 +1,12 @@
+using Microsoft.Azure.Functions.Worker;
+using TracktileFunctions.Processing;
+
+namespace TracktileFunctions.Functions;
+
+/// <summary><c>erp-customers</c> -> Tracktile customers (two-way sync, ERP -> Tracktile).</summary>
+public sealed class ErpCustomerEventsFunction(QueueEventProcessor processor, TracktileCustomerConsumer consumer)
+{
+    [Function(nameof(ErpCustomerEventsFunction))]
+    public Task RunAsync([QueueTrigger(QueueNames.ErpCustomers)] string message, long dequeueCount, CancellationToken cancellationToken)
+        => processor.ProcessAsync(QueueNames.ErpCustomers, message, dequeueCount, consumer, cancellationToken);
+}

@@ -1,0 +1,24 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.DependencyInjection;
+using TracktileFunctions.Webhooks;
+
+namespace TracktileFunctions.Functions;
+
+/// <summary>
+/// <c>POST /api/webhooks/erp</c>: the ERP's signed events (same scheme as Tracktile's, its own secrets and header).
+/// Anonymous at the Functions level: the signature is the authentication.
+/// </summary>
+public sealed class ErpWebhookFunction([FromKeyedServices(WebhookSources.Erp)] WebhookReceiver receiver)
+{
+    [Function(nameof(ErpWebhookFunction))]
+    public async Task<IActionResult> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "webhooks/erp")] HttpRequest request,
+        CancellationToken cancellationToken)
+    {
+        var reply = await receiver.ReceiveAsync(
+            request.Headers[receiver.SignatureHeader], request.ContentLength, request.Body, cancellationToken);
+        return reply.ToActionResult(request.HttpContext.Response);
+    }
+}
