@@ -1,0 +1,94 @@
+using System.Text.Json;
+
+namespace TracktileFunctions.IntegrationTests;
+
+/// <summary>
+/// The build's <c>functions.metadata</c> is what <c>func start</c> and Azure load: every trigger, route, method, auth
+/// level, queue and schedule is asserted here, since the Functions host itself cannot run on this machine.
+/// </summary>
+public sealed class FunctionMetadataTests
+{
+    private static readonly Lazy<Dictionary<string, JsonElement>> Functions = new(() =>
+    {
+        var path = Path.Combine(AppContext.BaseDirectory, "functions.metadata");
+        using var document = JsonDocument.Parse(File.ReadAllText(path));
+        return document.RootElement.EnumerateArray().ToDictionary(f => f.GetProperty("name").GetString()!, f => f.Clone());
+    });
+
+    private static JsonElement Trigger(string function)
+    {
+        Assert.True(Functions.Value.TryGetValue(function, out var metadata), $"{function} is not in functions.metadata");
+        Assert.Equal("dotnet-isolated", metadata.GetProperty("language").GetString());
+        Assert.Equal("TracktileFunctions.dll", metadata.GetProperty("scriptFile").GetString());
+        return metadata.GetProperty("bindings").EnumerateArray().Single(b => b.GetProperty("type").GetString()!.EndsWith("Trigger", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Metadata_EveryFunction_IsListedAndNothingElse()
+        => Assert.Equal(
+            new[]
+            {
+                "ErpCustomerEventsFunction", "ErpWebhookFunction", "InventoryEventsFunction", "OrderEventsFunction",
+                "ProductSyncHttpFunction", "ProductSyncRequestFunction", "ProductSyncTimerFunction", "ProductUpsertFunction",
+                "ShipmentEventsFunction", "TracktileWebhookFunction",
+            },
+            Functions.Value.Keys.Order(StringComparer.Ordinal));
+
+    [Theory]
+    [InlineData("TracktileWebhookFunction", "webhooks/tracktile", "Anonymous")]
+    [InlineData("ErpWebhookFunction", "webhooks/erp", "Anonymous")]
+    [InlineData("ProductSyncHttpFunction", "sync/products", "Function")]
+    public void Metadata_HttpTrigger_HasRoutePostOnlyAndAuthLevel(string function, string route, string authLevel)
+    {
+        var trigger = Trigger(function);
+
+        Assert.Equal("httpTrigger", trigger.GetProperty("type").GetString());
+        Assert.Equal(route, trigger.GetProperty("route").GetString());
+        Assert.Equal(["post"], trigger.GetProperty("methods").EnumerateArray().Select(m => m.GetString()));
+        Assert.Equal(authLevel, trigger.GetProperty("authLevel").GetString());
+    }
+
+    [Theory]
+    [InlineData("OrderEventsFunction", "tracktile-orders")]
+    [InlineData("ShipmentEventsFunction", "tracktile-shipments")]
+    [InlineData("InventoryEventsFunction", "tracktile-inventory")]
+    [InlineData("ProductUpsertFunction", "tracktile-products")]
+    [InlineData("ProductSyncRequestFunction", "product-sync-requests")]
+    [InlineData("ErpCustomerEventsFunction", "erp-customers")]
+    public void Metadata_QueueTrigger_ListensOnItsQueueWithTheDefaultConnection(string function, string queue)
+    {
+        var trigger = Trigger(function);
+
+        Assert.Equal("queueTrigger", trigger.GetProperty("type").GetString());
+        Assert.Equal(queue, trigger.GetProperty("queueName").GetString());
+        Assert.False(trigger.TryGetProperty("connection", out var connection) && connection.GetString() is { Length: > 0 },
+            "queue triggers use AzureWebJobsStorage, the connection the app's own clients use");
+    }
+
+    [Fact]
+    public void Metadata_TimerTrigger_ReadsScheduleFromSetting()
+    {
+        var trigger = Trigger("ProductSyncTimerFunction");
+
+        Assert.Equal("timerTrigger", trigger.GetProperty("type").GetString());
+        Assert.Equal("%ProductSyncSchedule%", trigger.GetProperty("schedule").GetString());
+        Assert.False(trigger.TryGetProperty("runOnStartup", out var runOnStartup) && runOnStartup.GetBoolean());
+    }
+
+    [Fact]
+    public void SampleSettings_ScheduleSetting_IsHourlySixFieldCron()
+    {
+        using var sample = JsonDocument.Parse(File.ReadAllText(Path.Combine(Infrastructure.RepositoryPaths.Root, "local.settings.sample.json")));
+
+        Assert.Equal("0 0 * * * *", sample.RootElement.GetProperty("Values").GetProperty("ProductSyncSchedule").GetString());
+    }
+
+    [Fact]
+    public void Output_HostJsonAndWorkerConfig_AreNextToTheApp()
+    {
+        Assert.True(File.Exists(Path.Combine(AppContext.BaseDirectory, "host.json")));
+        Assert.True(File.Exists(Path.Combine(AppContext.BaseDirectory, "worker.config.json")));
+        using var hostJson = JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "host.json")));
+        Assert.Equal("2.0", hostJson.RootElement.GetProperty("version").GetString());
+    }
+}
