@@ -93,6 +93,11 @@ public sealed class AzuriteFixture : IAsyncLifetime, IDisposable
     /// </summary>
     public async Task ResetAsync(CancellationToken cancellationToken = default)
     {
+        if (ConnectionString.Length == 0)
+        {
+            throw new InvalidOperationException($"{nameof(InitializeAsync)} has not run: Azurite was never started.");
+        }
+
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
