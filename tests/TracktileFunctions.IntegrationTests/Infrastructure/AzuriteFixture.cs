@@ -34,9 +34,6 @@ public sealed class AzuriteFixture : IAsyncLifetime, IDisposable
     private readonly ConcurrentQueue<string> _output = new();
     private readonly SemaphoreSlim _gate = new(1, 1);
     private Process? _process;
-    private int _blobPort;
-    private int _queuePort;
-    private int _tablePort;
 
     /// <summary>A connection string with explicit 127.0.0.1 endpoints; valid once started, and across restarts.</summary>
     public string ConnectionString { get; private set; } = "";
@@ -45,13 +42,13 @@ public sealed class AzuriteFixture : IAsyncLifetime, IDisposable
     public bool IsRunning => _process is { HasExited: false };
 
     /// <summary>The blob service port.</summary>
-    public int BlobPort => _blobPort;
+    public int BlobPort { get; private set; }
 
     /// <summary>The queue service port.</summary>
-    public int QueuePort => _queuePort;
+    public int QueuePort { get; private set; }
 
     /// <summary>The table service port.</summary>
-    public int TablePort => _tablePort;
+    public int TablePort { get; private set; }
 
     /// <summary>Starts Azurite on three new free ports.</summary>
     public async Task InitializeAsync()
@@ -59,12 +56,12 @@ public sealed class AzuriteFixture : IAsyncLifetime, IDisposable
         await _gate.WaitAsync().ConfigureAwait(false);
         try
         {
-            (_blobPort, _queuePort, _tablePort) = (FreePort(), FreePort(), FreePort());
+            (BlobPort, QueuePort, TablePort) = (FreePort(), FreePort(), FreePort());
             ConnectionString = string.Create(CultureInfo.InvariantCulture,
                 $"DefaultEndpointsProtocol=http;AccountName={AccountName};AccountKey={AccountKey};" +
-                $"BlobEndpoint=http://127.0.0.1:{_blobPort}/{AccountName};" +
-                $"QueueEndpoint=http://127.0.0.1:{_queuePort}/{AccountName};" +
-                $"TableEndpoint=http://127.0.0.1:{_tablePort}/{AccountName};");
+                $"BlobEndpoint=http://127.0.0.1:{BlobPort}/{AccountName};" +
+                $"QueueEndpoint=http://127.0.0.1:{QueuePort}/{AccountName};" +
+                $"TableEndpoint=http://127.0.0.1:{TablePort}/{AccountName};");
             await StartProcessAsync().ConfigureAwait(false);
         }
         finally
@@ -93,6 +90,11 @@ public sealed class AzuriteFixture : IAsyncLifetime, IDisposable
     /// </summary>
     public async Task ResetAsync(CancellationToken cancellationToken = default)
     {
+        if (ConnectionString.Length == 0)
+        {
+            throw new InvalidOperationException($"{nameof(InitializeAsync)} has not run: Azurite was never started.");
+        }
+
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -257,8 +259,8 @@ public sealed class AzuriteFixture : IAsyncLifetime, IDisposable
                  {
                      FindScript(), "--silent", "--inMemoryPersistence", "--skipApiVersionCheck", "--loose",
                      "--blobHost", "127.0.0.1", "--queueHost", "127.0.0.1", "--tableHost", "127.0.0.1",
-                     "--blobPort", Invariant(_blobPort), "--queuePort", Invariant(_queuePort),
-                     "--tablePort", Invariant(_tablePort),
+                     "--blobPort", Invariant(BlobPort), "--queuePort", Invariant(QueuePort),
+                     "--tablePort", Invariant(TablePort),
                  })
         {
             start.ArgumentList.Add(argument);
@@ -283,15 +285,15 @@ public sealed class AzuriteFixture : IAsyncLifetime, IDisposable
         process.BeginErrorReadLine();
 
         var stopwatch = Stopwatch.StartNew();
-        while (!await AcceptsAsync(_blobPort).ConfigureAwait(false)
-               || !await AcceptsAsync(_queuePort).ConfigureAwait(false)
-               || !await AcceptsAsync(_tablePort).ConfigureAwait(false))
+        while (!await AcceptsAsync(BlobPort).ConfigureAwait(false)
+               || !await AcceptsAsync(QueuePort).ConfigureAwait(false)
+               || !await AcceptsAsync(TablePort).ConfigureAwait(false))
         {
             if (process.HasExited || stopwatch.Elapsed > StartTimeout)
             {
                 var reason = process.HasExited
                     ? $"exited with code {process.ExitCode}"
-                    : $"did not open ports {_blobPort}, {_queuePort} and {_tablePort} within {StartTimeout.TotalSeconds:0} s";
+                    : $"did not open ports {BlobPort}, {QueuePort} and {TablePort} within {StartTimeout.TotalSeconds:0} s";
                 await StopProcessAsync().ConfigureAwait(false);
                 throw new InvalidOperationException(
                     $"Azurite {reason}. Its output:{Environment.NewLine}{string.Join(Environment.NewLine, _output)}");
