@@ -10,6 +10,7 @@ public static class WebhookCommand
     /// <summary>The first argument that selects this command.</summary>
     public const string Name = "send-webhook";
 
+    /// <summary>The help text printed on bad arguments.</summary>
     public const string Usage =
         "usage: send-webhook --url URL (--secret SECRET | --secret-env NAME) --file PATH [--header NAME]\n"
         + "  --secret-env NAME  read the secret from environment variable NAME (keeps it out of shell history)\n"
@@ -34,7 +35,7 @@ public static class WebhookCommand
         {
             body = await File.ReadAllBytesAsync(options["--file"], ct);
         }
-        catch (IOException ex)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             await error.WriteLineAsync($"cannot read {options["--file"]}: {ex.Message}");
             return 2;
