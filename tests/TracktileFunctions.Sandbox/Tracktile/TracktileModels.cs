@@ -1,0 +1,46 @@
+using System.Text.Json;
+
+namespace TracktileFunctions.Sandbox.Tracktile;
+
+/// <summary>A Tracktile order as <c>GET /orders/{orderId}</c> returns it.</summary>
+public sealed record TracktileOrder(
+    string Id,
+    string ShortId,
+    string CustomerId,
+    DateOnly? DueDate,
+    string Currency,
+    string Status,
+    IReadOnlyList<TracktileOrderItem> OrderItems);
+
+/// <summary>One line of a <see cref="TracktileOrder"/>.</summary>
+public sealed record TracktileOrderItem(string ProductId, decimal Quantity, decimal Price);
+
+/// <summary>A Tracktile product as <c>GET /products</c> returns it.</summary>
+/// <param name="Attributes">Free-form attributes; values are serialized as given (strings, numbers, booleans...).</param>
+public sealed record TracktileProduct(
+    string Id,
+    string Sku,
+    string Name,
+    string Unit,
+    bool Active,
+    DateTimeOffset ModifiedAt,
+    IReadOnlyDictionary<string, object?>? Attributes = null);
+
+/// <summary>An inventory entity (a lot) as <c>GET /inventory/entities/{entityId}</c> returns it.</summary>
+public sealed record InventoryEntity(string Id, string Name, string ProductId, decimal Quantity, string Unit);
+
+/// <summary>One <c>PUT /customers/{customerId}</c> the sandbox received (the body schema is not documented).</summary>
+public sealed record CustomerPut(string CustomerId, JsonElement Body, DateTimeOffset ReceivedAt);
+
+/// <summary>How <c>GET /products</c> answers; Tracktile's real pagination is not documented.</summary>
+public enum ProductPagination
+{
+    /// <summary>The whole filtered list as a bare JSON array (the documented sample); paging parameters are ignored.</summary>
+    BareArray,
+
+    /// <summary><c>limit</c>/<c>offset</c> query parameters; answers <c>{ "results": [...], "total": n }</c>.</summary>
+    OffsetEnvelope,
+
+    /// <summary><c>limit</c>/<c>cursor</c> query parameters; answers <c>{ "results": [...], "nextCursor": "..." | null }</c>.</summary>
+    CursorEnvelope,
+}
