@@ -105,10 +105,16 @@ public sealed class ErpOrderConsumer(
             var current = await state.GetAsync(Scope, next.Key, cancellationToken).ConfigureAwait(false)
                 ?? throw new InvalidOperationException($"order {next.Key}: state vanished during a save");
 
-            // Another event of this order saved in between: its ERP call and ours landed in an unknown order.
+            if (current.AppliedEventId == next.AppliedEventId)
+            {
+                return; // a redelivered copy of this very event saved first
+            }
+
+            // Another event of this order saved in between: its ERP call and ours landed in an unknown order, so
+            // unless both sent the same status, the newer one is sent again.
             var newest = current.IsNewerThan(next.AppliedEventTime!.Value) ? current : next;
             var erpId = next.TargetId ?? current.TargetId;
-            if (erpId is not null && newest.Status is not null)
+            if (erpId is not null && newest.Status is not null && current.Status != next.Status)
             {
                 await SendStatusAsync(erpId, newest.Status, newest.AppliedEventTime, newest.AppliedEventId!,
                     $"{ErpOrderMapping.StatusKey(newest.AppliedEventId!)}-reapply-{Guid.NewGuid():N}", cancellationToken).ConfigureAwait(false);

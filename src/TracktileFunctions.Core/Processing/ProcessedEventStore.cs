@@ -5,35 +5,112 @@ using TracktileFunctions.Storage;
 namespace TracktileFunctions.Processing;
 
 /// <summary>
-/// The de-duplication ledger: which events each consumer has finished, kept in Table storage (durable, no expiry),
-/// so N deliveries of one event have one effect however far apart they arrive.
+/// The de-duplication ledger in Table storage (durable, no expiry): one row per consumer and event. A delivery first
+/// claims the event; only the claimant calls the target system, so N deliveries of one event, whether far apart or
+/// at the same moment, have one effect. A claim whose holder died expires after <see cref="Lease"/>.
 /// </summary>
 public sealed class ProcessedEventStore(LazyTable table, TimeProvider timeProvider)
 {
     /// <summary>The table's name.</summary>
     public const string TableName = "processedevents";
 
-    /// <summary>True when <paramref name="consumer"/> has finished <paramref name="eventId"/>.</summary>
-    public async Task<bool> ContainsAsync(string consumer, string eventId, CancellationToken cancellationToken)
+    /// <summary>How long a claim holds without being completed (shorter than the queue's 10-minute message lease).</summary>
+    public static readonly TimeSpan Lease = TimeSpan.FromMinutes(5);
+
+    private const string Processing = "processing";
+    private const string Done = "done";
+
+    /// <summary>Claims <paramref name="eventId"/> for <paramref name="consumer"/>.</summary>
+    public async Task<LedgerClaim> TryClaimAsync(string consumer, string eventId, string kind, CancellationToken cancellationToken)
     {
-        var found = await table.RunAsync(
-            t => t.GetEntityIfExistsAsync<TableEntity>(consumer, TableKeys.Escape(eventId), ["PartitionKey"], cancellationToken),
+        var now = timeProvider.GetUtcNow();
+        var claim = new TableEntity(consumer, TableKeys.Escape(eventId))
+        {
+            ["EventId"] = eventId,
+            ["Kind"] = kind,
+            ["State"] = Processing,
+            ["ClaimedUntil"] = now + Lease,
+        };
+
+        try
+        {
+            await table.RunAsync(t => t.AddEntityAsync(claim, cancellationToken), cancellationToken).ConfigureAwait(false);
+            return LedgerClaim.Claimed;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 409)
+        {
+            // Someone has (or had) it: look at what they left.
+        }
+
+        var existing = await table.RunAsync(
+            t => t.GetEntityIfExistsAsync<TableEntity>(consumer, TableKeys.Escape(eventId), cancellationToken: cancellationToken),
             cancellationToken).ConfigureAwait(false);
-        return found.HasValue;
+        if (!existing.HasValue)
+        {
+            return LedgerClaim.InProgress; // released between our insert and read: its holder's message is retried
+        }
+
+        var row = existing.Value!;
+        if (row.GetString("State") == Done)
+        {
+            return LedgerClaim.AlreadyProcessed;
+        }
+
+        if (row.GetDateTimeOffset("ClaimedUntil") is { } until && until > now)
+        {
+            return LedgerClaim.InProgress;
+        }
+
+        try
+        {
+            await table.RunAsync(t => t.UpdateEntityAsync(claim, row.ETag, TableUpdateMode.Replace, cancellationToken), cancellationToken).ConfigureAwait(false);
+            return LedgerClaim.Claimed; // the previous holder's lease ran out
+        }
+        catch (RequestFailedException ex) when (ex.Status is 404 or 412)
+        {
+            return LedgerClaim.InProgress;
+        }
     }
 
     /// <summary>Records that <paramref name="consumer"/> finished <paramref name="eventId"/>, and how.</summary>
-    public Task AddAsync(string consumer, string eventId, string kind, string outcome, CancellationToken cancellationToken)
+    public Task CompleteAsync(string consumer, string eventId, string kind, string outcome, CancellationToken cancellationToken)
         => table.RunAsync(
             t => t.UpsertEntityAsync(
                 new TableEntity(consumer, TableKeys.Escape(eventId))
                 {
                     ["EventId"] = eventId,
                     ["Kind"] = kind,
+                    ["State"] = Done,
                     ["Outcome"] = outcome,
                     ["ProcessedAt"] = timeProvider.GetUtcNow(),
                 },
                 TableUpdateMode.Replace,
                 cancellationToken),
             cancellationToken);
+
+    /// <summary>Gives a claim up after a failure, so the retry (or a replay from poison) can claim it again.</summary>
+    public async Task ReleaseAsync(string consumer, string eventId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await table.Client.DeleteEntityAsync(consumer, TableKeys.Escape(eventId), ETag.All, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            // Already gone.
+        }
+    }
+}
+
+/// <summary>What a claim on the ledger found.</summary>
+public enum LedgerClaim
+{
+    /// <summary>This delivery owns the event: process it.</summary>
+    Claimed,
+
+    /// <summary>The event was processed before: skip it.</summary>
+    AlreadyProcessed,
+
+    /// <summary>Another delivery is processing it right now; if that one fails, its own message is retried.</summary>
+    InProgress,
 }

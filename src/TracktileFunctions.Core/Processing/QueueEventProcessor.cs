@@ -7,8 +7,8 @@ namespace TracktileFunctions.Processing;
 
 /// <summary>
 /// Runs one dequeued message through a consumer with the guarantees every consumer shares: an unreadable message or
-/// a permanent failure goes to the poison queue at once with its reason; a finished event is recorded so duplicates
-/// are skipped; a transient failure is recorded and rethrown so the queue retries it (and finally poisons it).
+/// a permanent failure goes to the poison queue at once with its reason; a claimed, then finished, event is recorded so
+/// duplicates are skipped; a transient failure is recorded and rethrown so the queue retries it (and finally poisons it).
 /// </summary>
 public sealed partial class QueueEventProcessor(
     EventMessageReader reader, ProcessedEventStore ledger, FailureLog failures, ILogger<QueueEventProcessor> logger)
@@ -36,10 +36,14 @@ public sealed partial class QueueEventProcessor(
         }
 
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["EventId"] = evt.EventId, ["EventKind"] = evt.Kind });
-        if (await ledger.ContainsAsync(consumer.Name, evt.EventId, cancellationToken).ConfigureAwait(false))
+        switch (await ledger.TryClaimAsync(consumer.Name, evt.EventId, evt.Kind, cancellationToken).ConfigureAwait(false))
         {
-            LogDuplicate(consumer.Name, evt.Kind, evt.EventId);
-            return;
+            case LedgerClaim.AlreadyProcessed:
+                LogDuplicate(consumer.Name, evt.Kind, evt.EventId);
+                return;
+            case LedgerClaim.InProgress:
+                LogInFlight(consumer.Name, evt.Kind, evt.EventId);
+                return;
         }
 
         string outcome;
@@ -50,29 +54,31 @@ public sealed partial class QueueEventProcessor(
         catch (Exception ex) when (ex is PermanentProcessingException || ex is ExternalApiException { IsTransient: false })
         {
             LogPoisoned(consumer.Name, evt.Kind, evt.EventId, ex.Message);
+            await ledger.ReleaseAsync(consumer.Name, evt.EventId, CancellationToken.None).ConfigureAwait(false);
             await failures.PoisonAsync(queue, message, evt.EventId, evt.Kind, ex.Message, cancellationToken).ConfigureAwait(false);
             return;
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
             LogRetrying(ex, consumer.Name, evt.Kind, evt.EventId, dequeueCount);
-            await RecordAttemptAsync(queue, evt, dequeueCount, ex).ConfigureAwait(false);
+            await ReleaseAndRecordAsync(queue, consumer, evt, dequeueCount, ex).ConfigureAwait(false);
             throw;
         }
 
-        await ledger.AddAsync(consumer.Name, evt.EventId, evt.Kind, outcome, cancellationToken).ConfigureAwait(false);
+        await ledger.CompleteAsync(consumer.Name, evt.EventId, evt.Kind, outcome, cancellationToken).ConfigureAwait(false);
         LogProcessed(consumer.Name, evt.Kind, evt.EventId, outcome);
     }
 
-    private async Task RecordAttemptAsync(string queue, WebhookEventReceived evt, long dequeueCount, Exception error)
+    private async Task ReleaseAndRecordAsync(string queue, IEventConsumer consumer, WebhookEventReceived evt, long dequeueCount, Exception error)
     {
         try
         {
+            await ledger.ReleaseAsync(consumer.Name, evt.EventId, CancellationToken.None).ConfigureAwait(false);
             await failures.RecordAttemptAsync(queue, evt.EventId, evt.Kind, dequeueCount, $"{error.GetType().Name}: {error.Message}", CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is RequestFailedException or AggregateException or OperationCanceledException)
         {
-            // The original failure is what matters: it is rethrown by the caller and the queue retries.
+            // The original failure is what matters: it is rethrown and the queue retries (a claim left behind expires).
             LogRecordFailed(ex, evt.EventId);
         }
     }
@@ -82,6 +88,9 @@ public sealed partial class QueueEventProcessor(
 
     [LoggerMessage(LogLevel.Information, "{Consumer} skipped duplicate {EventKind} {EventId}")]
     private partial void LogDuplicate(string consumer, string eventKind, string eventId);
+
+    [LoggerMessage(LogLevel.Information, "{Consumer} skipped {EventKind} {EventId}: another delivery of it is being processed")]
+    private partial void LogInFlight(string consumer, string eventKind, string eventId);
 
     [LoggerMessage(LogLevel.Error, "{Consumer} moved {EventKind} {EventId} to poison: {Reason}")]
     private partial void LogPoisoned(string consumer, string eventKind, string eventId, string reason);

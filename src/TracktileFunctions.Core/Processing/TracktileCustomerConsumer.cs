@@ -71,8 +71,17 @@ public sealed class TracktileCustomerConsumer(TracktileClient tracktile, SyncSta
             // Another update of this customer saved in between; the two PUTs landed in an unknown order: write the newer again.
             var current = await state.GetAsync(Scope, tracktileId, cancellationToken).ConfigureAwait(false)
                 ?? throw new InvalidOperationException($"customer {tracktileId}: state vanished during a save");
+            if (current.AppliedEventId == next.AppliedEventId)
+            {
+                break; // a redelivered copy of this very event saved first
+            }
+
             var newest = current.IsNewerThan(next.AppliedEventTime!.Value) ? current : next;
-            await tracktile.PutCustomerAsync(tracktileId, JsonElement.Parse(newest.Status!), cancellationToken).ConfigureAwait(false);
+            if (current.Hash != next.Hash)
+            {
+                await tracktile.PutCustomerAsync(tracktileId, JsonElement.Parse(newest.Status!), cancellationToken).ConfigureAwait(false);
+            }
+
             next = new SyncRecord(Scope, tracktileId)
             {
                 TargetId = tracktileId,

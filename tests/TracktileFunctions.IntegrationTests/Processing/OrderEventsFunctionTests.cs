@@ -1,0 +1,169 @@
+using TracktileFunctions.IntegrationTests.Infrastructure;
+using TracktileFunctions.Processing;
+using TracktileFunctions.Sandbox.Faults;
+using TracktileFunctions.Sandbox.Tracktile;
+using Xunit.Abstractions;
+
+namespace TracktileFunctions.IntegrationTests.Processing;
+
+[Collection(AzuriteCollection.Name)]
+public sealed class OrderEventsFunctionTests(AzuriteFixture azurite, ITestOutputHelper output) : PipelineTestBase(azurite, output)
+{
+    private const string Queue = QueueNames.TracktileOrders;
+    private static readonly DateTimeOffset T0 = new(2024, 1, 15, 10, 0, 0, TimeSpan.Zero);
+
+    private void SeedOrder(string id) => State.SeedOrders(new TracktileOrder(
+        id, "SO-" + id, "cus_1", new DateOnly(2024, 2, 1), "USD", "ready", [new TracktileOrderItem("prod_1", 2, 9.5m), new TracktileOrderItem("prod_2", 1, 4m)]));
+
+    [Fact]
+    public async Task RunAsync_SameEventDeliveredTenTimes_CreatesOneSalesOrder()
+    {
+        SeedOrder("ord_1");
+        await StartFunctionAsync("OrderEventsFunction");
+        var json = OrderEvent("evt_dup", "ord_1", "ready", T0);
+
+        for (var i = 0; i < 10; i++)
+        {
+            await PostTracktileAsync(json);
+        }
+
+        await DrainedAsync(Queue);
+        var order = Assert.Single(State.SalesOrders);
+        Assert.Equal(("ord_1", "ready"), (order.ExternalId, order.Status));
+        Assert.Single(order.StatusHistory);
+        Assert.Equal(2, order.Body.GetProperty("lines").GetArrayLength());
+        Assert.Equal(0, await Azurite.MessageCountAsync(Queue + "-poison"));
+    }
+
+    [Fact]
+    public async Task RunAsync_StatusEventsShuffled_ErpEndsInNewestStatus()
+    {
+        SeedOrder("ord_2");
+        string[] statuses = ["pending", "ready", "inProgress", "completed"];
+        var events = statuses.Select((s, i) => OrderEvent($"evt_s{i}", "ord_2", s, T0.AddMinutes(i))).ToList();
+        var shuffled = events.OrderBy(_ => Random.Shared.Next()).ToList();
+        Output.WriteLine("order: " + string.Join(", ", shuffled.Select(e => e[7..14])));
+        await StartFunctionAsync("OrderEventsFunction");
+
+        foreach (var json in shuffled)
+        {
+            await PostTracktileAsync(json);
+        }
+
+        await DrainedAsync(Queue);
+        var order = Assert.Single(State.SalesOrders);
+        Assert.Equal("completed", order.Status);
+    }
+
+    [Fact]
+    public async Task RunAsync_OlderEventAfterNewer_ChangesNothing()
+    {
+        SeedOrder("ord_3");
+        await StartFunctionAsync("OrderEventsFunction");
+
+        await PostTracktileAsync(OrderEvent("evt_new", "ord_3", "completed", T0.AddHours(1)));
+        await DrainedAsync(Queue);
+        await PostTracktileAsync(OrderEvent("evt_old", "ord_3", "ready", T0));
+        await DrainedAsync(Queue);
+
+        var order = Assert.Single(State.SalesOrders);
+        Assert.Equal("completed", order.Status);
+        Assert.Single(order.StatusHistory);
+    }
+
+    [Fact]
+    public async Task RunAsync_LaterEvent_UpdatesStatusOfSameSalesOrder()
+    {
+        SeedOrder("ord_4");
+        await StartFunctionAsync("OrderEventsFunction");
+
+        await PostTracktileAsync(OrderEvent("evt_a", "ord_4", "ready", T0));
+        await DrainedAsync(Queue);
+        await PostTracktileAsync(OrderEvent("evt_b", "ord_4", "cancelled", T0.AddMinutes(5)));
+        await DrainedAsync(Queue);
+
+        var order = Assert.Single(State.SalesOrders);
+        Assert.Equal(["ready", "cancelled"], order.StatusHistory.Select(h => h.Status));
+    }
+
+    [Fact]
+    public async Task RunAsync_ErpFailsTwiceThenSucceeds_OneSalesOrder()
+    {
+        SeedOrder("ord_5");
+        State.AddFault(FaultRule.Error("POST", "/erp/sales-orders", 500, times: 2));
+        await StartFunctionAsync("OrderEventsFunction");
+
+        await PostTracktileAsync(OrderEvent("evt_500", "ord_5", "ready", T0));
+        await DrainedAsync(Queue);
+
+        Assert.Single(State.SalesOrders);
+        Assert.Equal(3, State.CallsTo("POST", "/erp/sales-orders").Count);
+        Assert.Equal(0, await Azurite.MessageCountAsync(Queue + "-poison"));
+    }
+
+    [Fact]
+    public async Task RunAsync_ErpRefuses400_PoisonedAtOnceWithReason()
+    {
+        SeedOrder("ord_6");
+        State.AddFault(FaultRule.Error("POST", "/erp/sales-orders", 400, times: null, errorCode: "invalid_customer", message: "customer cus_1 is blocked"));
+        await StartFunctionAsync("OrderEventsFunction");
+
+        await PostTracktileAsync(OrderEvent("evt_400", "ord_6", "ready", T0));
+        await Eventually.UntilAsync(async () => await Azurite.MessageCountAsync(Queue + "-poison") == 1, Timeout, "the event is poisoned");
+        await DrainedAsync(Queue);
+
+        Assert.Single(State.CallsTo("POST", "/erp/sales-orders")); // no HTTP retries, no queue retries
+        Assert.Empty(State.SalesOrders);
+        var failure = Assert.Single(await FailuresAsync(Queue));
+        Assert.Equal("evt_400", failure.GetString("EventId"));
+        Assert.True(failure.GetBoolean("Poisoned"));
+        Assert.Contains("400", failure.GetString("Reason"), StringComparison.Ordinal);
+        Assert.Contains("customer cus_1 is blocked", failure.GetString("Reason"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RunAsync_ErpAnswers429WithRetryAfter_WaitsAndSucceeds()
+    {
+        SeedOrder("ord_7");
+        State.AddFault(FaultRule.RateLimit("POST", "/erp/sales-orders", TimeSpan.FromSeconds(1), times: 1));
+        await StartFunctionAsync("OrderEventsFunction");
+
+        await PostTracktileAsync(OrderEvent("evt_429", "ord_7", "ready", T0));
+        await DrainedAsync(Queue);
+
+        Assert.Single(State.SalesOrders);
+        var calls = State.CallsTo("POST", "/erp/sales-orders");
+        Assert.Equal([429, 201], calls.Select(c => c.StatusCode));
+        Assert.True(calls[1].Time - calls[0].Time >= TimeSpan.FromSeconds(0.9), $"waited {calls[1].Time - calls[0].Time}");
+    }
+
+    [Fact]
+    public async Task RunAsync_OrderNotInTracktile_PoisonedWithReason()
+    {
+        await StartFunctionAsync("OrderEventsFunction");
+
+        await PostTracktileAsync(OrderEvent("evt_404", "ord_missing", "ready", T0));
+        await Eventually.UntilAsync(async () => await Azurite.MessageCountAsync(Queue + "-poison") == 1, Timeout, "the event is poisoned");
+
+        Assert.Empty(State.SalesOrders);
+        Assert.Single(State.CallsTo("GET", "/tracktile/orders/ord_missing"));
+        var failure = Assert.Single(await FailuresAsync(Queue));
+        Assert.Contains("404", failure.GetString("Reason"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RunAsync_ErpDownEveryTime_RetriedThenPoisonedByTheQueue()
+    {
+        SeedOrder("ord_8");
+        State.AddFault(FaultRule.Error("POST", "/erp/sales-orders", 503, times: null));
+        var host = await StartFunctionAsync("OrderEventsFunction");
+
+        await PostTracktileAsync(OrderEvent("evt_503", "ord_8", "ready", T0));
+        await Eventually.UntilAsync(async () => await Azurite.MessageCountAsync(Queue + "-poison") == 1, TimeSpan.FromSeconds(60), "the queue poisons it");
+
+        var attempts = host.QueueOptions.MaxDequeueCount * (1 + 3); // each dequeue: one call and 3 resilience retries
+        Assert.Equal(attempts, State.CallsTo("POST", "/erp/sales-orders").Count);
+        var failure = Assert.Single(await FailuresAsync(Queue));
+        Assert.Equal(host.QueueOptions.MaxDequeueCount, failure.GetInt64("Attempt"));
+    }
+}
