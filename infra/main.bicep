@@ -103,8 +103,8 @@ var storageAccountName = 'st${resourceToken}'
 var keyVaultName = 'kv-${resourceToken}'
 var deploymentContainerName = 'app-package'
 
-// Versionless secret URIs: the app always reads a secret's latest version (refreshed within 24 h, or at once with the
-// refresh call in docs/deploy.md). Secret names mirror the setting names, '--' for '__'.
+// Versionless secret URIs (with the trailing slash): the app reads each secret's latest version, re-read within 24 h or
+// at once on any configuration change (docs/deploy.md). Secret names mirror the setting names, '--' for '__'.
 var keyVaultSecretUriPrefix = 'https://${keyVaultName}${environment().suffixes.keyvaultDns}/secrets/'
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -355,36 +355,36 @@ resource appSettings 'Microsoft.Web/sites/config@2024-11-01' = {
     APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identity.properties.clientId};Authorization=AAD'
 
     Tracktile__Api__BaseUrl: tracktileApiBaseUrl
-    Tracktile__Api__Token: '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Tracktile--Api--Token)'
+    Tracktile__Api__Token: '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Tracktile--Api--Token/)'
 
     // One secret per webhook registration (Tracktile signs each registration with its own secret); the app accepts a
     // request signed with any of them. Slots at or above tracktileWebhookSecretCount repeat slot 0.
-    Tracktile__Webhook__Secrets__0: '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Tracktile--Webhook--Secrets--0)'
-    Tracktile__Webhook__Secrets__1: '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Tracktile--Webhook--Secrets--${tracktileWebhookSecretCount > 1 ? 1 : 0})'
-    Tracktile__Webhook__Secrets__2: '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Tracktile--Webhook--Secrets--${tracktileWebhookSecretCount > 2 ? 2 : 0})'
-    Tracktile__Webhook__Secrets__3: '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Tracktile--Webhook--Secrets--${tracktileWebhookSecretCount > 3 ? 3 : 0})'
-    Tracktile__Webhook__Secrets__4: '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Tracktile--Webhook--Secrets--${tracktileWebhookSecretCount > 4 ? 4 : 0})'
-    Tracktile__Webhook__Secrets__5: '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Tracktile--Webhook--Secrets--${tracktileWebhookSecretCount > 5 ? 5 : 0})'
-    Tracktile__Webhook__Secrets__6: '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Tracktile--Webhook--Secrets--${tracktileWebhookSecretCount > 6 ? 6 : 0})'
-    Tracktile__Webhook__Secrets__7: '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Tracktile--Webhook--Secrets--${tracktileWebhookSecretCount > 7 ? 7 : 0})'
-    Tracktile__Webhook__Secrets__8: '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Tracktile--Webhook--Secrets--${tracktileWebhookSecretCount > 8 ? 8 : 0})'
-    Tracktile__Webhook__Secrets__9: '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Tracktile--Webhook--Secrets--${tracktileWebhookSecretCount > 9 ? 9 : 0})'
+    Tracktile__Webhook__Secrets__0: '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Tracktile--Webhook--Secrets--0/)'
+    Tracktile__Webhook__Secrets__1: '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Tracktile--Webhook--Secrets--${tracktileWebhookSecretCount > 1 ? 1 : 0}/)'
+    Tracktile__Webhook__Secrets__2: '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Tracktile--Webhook--Secrets--${tracktileWebhookSecretCount > 2 ? 2 : 0}/)'
+    Tracktile__Webhook__Secrets__3: '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Tracktile--Webhook--Secrets--${tracktileWebhookSecretCount > 3 ? 3 : 0}/)'
+    Tracktile__Webhook__Secrets__4: '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Tracktile--Webhook--Secrets--${tracktileWebhookSecretCount > 4 ? 4 : 0}/)'
+    Tracktile__Webhook__Secrets__5: '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Tracktile--Webhook--Secrets--${tracktileWebhookSecretCount > 5 ? 5 : 0}/)'
+    Tracktile__Webhook__Secrets__6: '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Tracktile--Webhook--Secrets--${tracktileWebhookSecretCount > 6 ? 6 : 0}/)'
+    Tracktile__Webhook__Secrets__7: '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Tracktile--Webhook--Secrets--${tracktileWebhookSecretCount > 7 ? 7 : 0}/)'
+    Tracktile__Webhook__Secrets__8: '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Tracktile--Webhook--Secrets--${tracktileWebhookSecretCount > 8 ? 8 : 0}/)'
+    Tracktile__Webhook__Secrets__9: '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Tracktile--Webhook--Secrets--${tracktileWebhookSecretCount > 9 ? 9 : 0}/)'
 
     Erp__BaseUrl: erpBaseUrl
     Erp__Auth__Mode: erpAuthMode
     Erp__Auth__ApiKeyHeader: erpAuthApiKeyHeader
-    Erp__Auth__ApiKey: erpAuthMode == 'ApiKey' ? '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Erp--Auth--ApiKey)' : ''
-    Erp__Auth__Token: erpAuthMode == 'Bearer' ? '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Erp--Auth--Token)' : ''
+    Erp__Auth__ApiKey: erpAuthMode == 'ApiKey' ? '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Erp--Auth--ApiKey/)' : ''
+    Erp__Auth__Token: erpAuthMode == 'Bearer' ? '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Erp--Auth--Token/)' : ''
     Erp__Auth__Username: erpAuthUsername
-    Erp__Auth__Password: erpAuthMode == 'Basic' ? '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Erp--Auth--Password)' : ''
+    Erp__Auth__Password: erpAuthMode == 'Basic' ? '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Erp--Auth--Password/)' : ''
     Erp__Auth__TokenUrl: erpAuthTokenUrl
     Erp__Auth__ClientId: erpAuthClientId
-    Erp__Auth__ClientSecret: erpAuthMode == 'OAuth2ClientCredentials' ? '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Erp--Auth--ClientSecret)' : ''
+    Erp__Auth__ClientSecret: erpAuthMode == 'OAuth2ClientCredentials' ? '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Erp--Auth--ClientSecret/)' : ''
     Erp__Auth__Scope: erpAuthScope
 
     // The ERP's calls to POST /api/webhooks/erp are signed with a secret we choose and give the ERP.
-    Erp__Webhook__Secrets__0: '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Erp--Webhook--Secrets--0)'
-    Erp__Webhook__Secrets__1: '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Erp--Webhook--Secrets--${erpWebhookSecretCount > 1 ? 1 : 0})'
+    Erp__Webhook__Secrets__0: '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Erp--Webhook--Secrets--0/)'
+    Erp__Webhook__Secrets__1: '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Erp--Webhook--Secrets--${erpWebhookSecretCount > 1 ? 1 : 0}/)'
 
     ProductSyncSchedule: productSyncSchedule
   }
