@@ -85,6 +85,9 @@ param erpWebhookSecretCount int = 1
 @description('NCRONTAB (6 fields) of the product sync batch (ProductSyncSchedule); the default is hourly.')
 param productSyncSchedule string = '0 0 * * * *'
 
+@description('More app settings, never secrets: e.g. Erp__Inventory__Locations__<node id>, Erp__Orders__StatusMap__<status>, Erp__Resilience__MaxConcurrency. They cannot replace a setting this template sets.')
+param additionalAppSettings object = {}
+
 @description('Object id of a person or group who operates the app: granted Key Vault Secrets Officer (to store secrets) and queue and table data access (to see and replay failures). Empty grants nothing.')
 param operatorPrincipalId string = ''
 
@@ -341,11 +344,12 @@ resource scmPublishing 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2
 }
 
 // Every app setting, in one place. Secrets are Key Vault references only; this resource replaces the whole set on each
-// deployment, so change settings through the parameters, not in the portal.
+// deployment, so change settings through the parameters, not in the portal. The template's own settings come last, so
+// additionalAppSettings cannot replace them.
 resource appSettings 'Microsoft.Web/sites/config@2024-11-01' = {
   parent: functionApp
   name: 'appsettings'
-  properties: {
+  properties: union(additionalAppSettings, {
     // Host and app storage (the app's StorageClientFactory reads the same connection): identity-based, no keys.
     AzureWebJobsStorage__accountName: storage.name
     AzureWebJobsStorage__credential: 'managedidentity'
@@ -387,7 +391,7 @@ resource appSettings 'Microsoft.Web/sites/config@2024-11-01' = {
     Erp__Webhook__Secrets__1: '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Erp--Webhook--Secrets--${erpWebhookSecretCount > 1 ? 1 : 0}/)'
 
     ProductSyncSchedule: productSyncSchedule
-  }
+  })
   dependsOn: [
     appKeyVaultSecretsUser // the references resolve with the identity's access to the vault
     appMetricsPublisher

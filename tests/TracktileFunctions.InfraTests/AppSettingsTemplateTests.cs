@@ -132,6 +132,27 @@ public partial class AppSettingsTemplateTests
         Assert.Equal(new[] { "None", "ApiKey", "Bearer", "Basic", "OAuth2ClientCredentials" }, modes);
     }
 
+    [Fact]
+    public async Task AdditionalAppSettings_Template_CannotReplaceTheTemplatesOwnSettings()
+    {
+        var template = await CompiledTemplate.LoadAsync();
+        var properties = template.AppSettingsProperties();
+
+        // Either no extension point at all, or union(extra..., createObject(<the template's settings>)): union's last
+        // argument wins, so an extra setting can never replace a Key Vault reference or the storage identity.
+        if (properties is JsonValue)
+        {
+            var arguments = ArmExpression.Arguments(CompiledTemplate.Expression((string)properties!), "union");
+            Assert.StartsWith("createObject(", arguments[^1], StringComparison.Ordinal);
+            Assert.All(arguments.Take(arguments.Count - 1), a => Assert.DoesNotContain("createObject(", a, StringComparison.Ordinal));
+            foreach (var parameter in arguments.Take(arguments.Count - 1).SelectMany(CompiledTemplate.ParametersReadBy))
+            {
+                Assert.Equal("object", (string?)template.Parameter(parameter)["type"]);
+                Assert.Equal("{}", template.Parameter(parameter)["defaultValue"]?.ToJsonString());
+            }
+        }
+    }
+
     [Theory]
     [InlineData("Tracktile__Api__BaseUrl", "https://api.tracktile.io/")]
     [InlineData("Erp__Auth__Mode", "None")]

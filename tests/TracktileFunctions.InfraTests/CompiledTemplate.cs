@@ -59,14 +59,44 @@ internal sealed partial class CompiledTemplate
         return found[0];
     }
 
-    /// <summary>The app settings: the properties of the site's <c>config/appsettings</c> resource.</summary>
-    public JsonObject AppSettings()
+    /// <summary>The properties of the site's <c>config/appsettings</c> resource, as compiled (an object or an expression).</summary>
+    public JsonNode AppSettingsProperties()
     {
         var configs = OfType("Microsoft.Web/sites/config")
-            .Where(c => ((string?)c["name"] ?? "").Contains("appsettings", StringComparison.OrdinalIgnoreCase))
+            .Where(c => ((string?)c["name"] ?? "").Contains("'appsettings'", StringComparison.Ordinal))
             .ToList();
         Assert.True(configs.Count == 1, $"Expected one Microsoft.Web/sites/config 'appsettings' resource in {MainBicep}, found {configs.Count}.");
-        return configs[0]["properties"]?.AsObject() ?? throw new InvalidOperationException("The appsettings resource has no properties.");
+        return configs[0]["properties"] ?? throw new InvalidOperationException("The appsettings resource has no properties.");
+    }
+
+    /// <summary>
+    /// The app settings the template itself sets, name to value (an ARM expression <c>[...]</c> or a literal). The
+    /// properties are either an object, or <c>union(extra, createObject('name', value, ...))</c> when extra settings
+    /// come from a parameter: then the <c>createObject</c> arguments are read pairwise.
+    /// </summary>
+    public JsonObject AppSettings()
+    {
+        var properties = AppSettingsProperties();
+        if (properties is JsonObject literal)
+        {
+            return literal;
+        }
+
+        var expression = Expression((string?)properties ?? "");
+        var settings = new JsonObject();
+        foreach (var part in ArmExpression.Arguments(expression, "union").Where(a => a.StartsWith("createObject(", StringComparison.Ordinal)))
+        {
+            var pairs = ArmExpression.Arguments(part, "createObject");
+            Assert.True(pairs.Count % 2 == 0, "createObject takes name/value pairs.");
+            for (var i = 0; i < pairs.Count; i += 2)
+            {
+                var name = ArmExpression.StringLiteral(pairs[i]) ?? throw new InvalidOperationException($"App setting name {pairs[i]} is not a literal.");
+                settings[name] = ArmExpression.StringLiteral(pairs[i + 1]) ?? $"[{pairs[i + 1]}]";
+            }
+        }
+
+        Assert.True(settings.Count > 0, $"The app settings are neither an object nor union(..., createObject(...)): {expression}");
+        return settings;
     }
 
     /// <summary>A parameter's declaration.</summary>

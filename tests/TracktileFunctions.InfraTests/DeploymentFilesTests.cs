@@ -12,8 +12,8 @@ public partial class DeploymentFilesTests
         _ = await CompiledTemplate.LoadAsync();
         var parameters = ParametersFile();
 
-        Assert.Equal("${AZURE_ENV_NAME}", (string?)parameters["environmentName"]?["value"]);
-        Assert.Equal("${AZURE_LOCATION}", (string?)parameters["location"]?["value"]);
+        Assert.Equal("${AZURE_ENV_NAME}", TextOf(parameters["environmentName"]?["value"]));
+        Assert.Equal("${AZURE_LOCATION}", TextOf(parameters["location"]?["value"]));
     }
 
     [Fact]
@@ -34,7 +34,7 @@ public partial class DeploymentFilesTests
 
         foreach (var (name, entry) in ParametersFile())
         {
-            var match = PlaceholderWithDefault().Match((string?)entry?["value"] ?? "");
+            var match = PlaceholderWithDefault().Match(TextOf(entry?["value"]));
             if (!match.Success)
             {
                 continue;
@@ -109,11 +109,13 @@ public partial class DeploymentFilesTests
         _ = await CompiledTemplate.LoadAsync();
         var workflow = Repo.Read(".github", "workflows", "deploy.yml");
         var variables = ParametersFile()
-            .Select(p => Placeholder().Match((string?)p.Value?["value"] ?? "").Groups[1].Value)
+            .Select(p => Placeholder().Match(TextOf(p.Value?["value"])).Groups[1].Value)
             .Where(v => v.Length > 0);
 
         Assert.All(variables, v => Assert.Contains($"{v}: ${{{{ vars.{v} }}}}", workflow, StringComparison.Ordinal));
     }
+
+    private static string TextOf(JsonNode? value) => value is JsonValue v && v.TryGetValue(out string? s) ? s : "";
 
     private static JsonObject ParametersFile() =>
         JsonNode.Parse(Repo.Read("infra", "main.parameters.json"))?["parameters"]?.AsObject()
