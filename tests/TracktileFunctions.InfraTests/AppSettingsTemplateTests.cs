@@ -22,6 +22,14 @@ public partial class AppSettingsTemplateTests
         "AzureWebJobsStorage",
     };
 
+    /// <summary>Map-valued sections whose entries are keyed by the deployment's own data, not by the app.</summary>
+    private static readonly string[] DeploymentDataSections =
+    [
+        "Erp__Inventory__Locations__",
+        "Erp__Inventory__Movements__",
+        "Erp__Orders__StatusMap__",
+    ];
+
     [Fact]
     public async Task AppSettings_Template_ContainEveryLocalSettingsSampleKey()
     {
@@ -47,6 +55,15 @@ public partial class AppSettingsTemplateTests
                 case "FUNCTIONS_WORKER_RUNTIME":
                     // Flex Consumption rejects the setting: functionAppConfig.runtime.name carries it.
                     Assert.Equal((string?)value, (string?)runtime?["name"]);
+                    break;
+                case var entry when DeploymentDataSections.Any(section => entry.StartsWith(section, StringComparison.Ordinal)):
+                    // An entry of a map whose keys are the deployment's own data (Tracktile node ids, statuses): the
+                    // sample's entries fit the sandbox only, so Azure takes them from additionalAppSettings.
+                    if (!HasAdditionalAppSettings(template))
+                    {
+                        missing.Add($"{key} (no additionalAppSettings parameter to supply it)");
+                    }
+
                     break;
                 default:
                     if (!settings.ContainsKey(key))
@@ -190,6 +207,13 @@ public partial class AppSettingsTemplateTests
             Assert.Contains($"greater(parameters('tracktileWebhookSecretCount'), {slot}), {slot}, 0)", value, StringComparison.Ordinal);
         }
     }
+
+    /// <summary>Whether the settings are union(parameters('x'), createObject(...)) with x an object parameter.</summary>
+    private static bool HasAdditionalAppSettings(CompiledTemplate template) =>
+        template.AppSettingsProperties() is JsonValue value &&
+        ArmExpression.Arguments(CompiledTemplate.Expression((string)value!), "union") is { Count: > 1 } arguments &&
+        CompiledTemplate.ParametersReadBy(arguments[0]) is [var parameter] &&
+        (string?)template.Parameter(parameter)["type"] == "object";
 
     private static bool IsSecretName(string key) =>
         WebhookSlot().IsMatch(key) || key.Split("__")[^1] is "Token" or "Password" or "ApiKey" or "ClientSecret" or "Secret" or "Key";
