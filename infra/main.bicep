@@ -1,0 +1,411 @@
+// TracktileFunctions on Azure: a Linux Function App on the Flex Consumption plan (FC1, .NET isolated) that receives
+// Tracktile (and ERP) webhooks into Storage queues and pushes changes to the ERP.
+//
+// Everything authenticates with one user-assigned managed identity: the host and the app reach Storage (queues,
+// tables, blobs) without keys (shared keys are off), App Insights takes telemetry over Entra ID (local auth off), and
+// every secret is a Key Vault reference resolved with the same identity. Secret values never pass through this
+// template: store them with `az keyvault secret set` under the names below (docs/deploy.md).
+//
+// Deploy with `azd up` (azure.yaml, main.parameters.json) or `az deployment group create`.
+
+targetScope = 'resourceGroup'
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Parameters
+// ---------------------------------------------------------------------------------------------------------------------
+
+@minLength(1)
+@maxLength(64)
+@description('Environment name (azd: AZURE_ENV_NAME). Seeds resource names and tags every resource.')
+param environmentName string
+
+@minLength(1)
+@description('Region for every resource; it must offer Flex Consumption (az functionapp list-flexconsumption-locations).')
+param location string
+
+@maxLength(32)
+@description('Function app name (becomes <name>.azurewebsites.net); empty derives a unique one.')
+param functionAppName string = ''
+
+@description('.NET version of the isolated worker (functionAppConfig.runtime.version). Flex Consumption accepts 8.0, 9.0 and 10.0; the app targets net10.0.')
+param dotnetVersion string = '10.0'
+
+@allowed([512, 2048, 4096])
+@description('Memory of each Flex Consumption instance, in MB.')
+param instanceMemoryMB int = 2048
+
+@minValue(40)
+@maxValue(1000)
+@description('Most instances the app scales out to. Calls in flight to the ERP are at most this times Erp__Resilience__MaxConcurrency.')
+param maximumInstanceCount int = 40
+
+@allowed(['Standard_LRS', 'Standard_ZRS'])
+@description('Redundancy of the storage account that holds the queues, the state tables and the deployment package.')
+param storageSkuName string = 'Standard_LRS'
+
+@description('Keep deleted secrets recoverable for 90 days and forbid purging them (cannot be turned off once on).')
+param keyVaultPurgeProtection bool = true
+
+@description('Tracktile API base address (Tracktile__Api__BaseUrl).')
+param tracktileApiBaseUrl string = 'https://api.tracktile.io/'
+
+@minValue(1)
+@maxValue(10)
+@description('How many Tracktile webhook secrets exist in Key Vault (Tracktile--Webhook--Secrets--0 .. N-1): one per webhook registration, plus one during a rotation. Unused slots repeat slot 0.')
+param tracktileWebhookSecretCount int = 1
+
+@minLength(1)
+@description('The ERP adapter\'s base address (Erp__BaseUrl), see docs/erp-contract.md.')
+param erpBaseUrl string
+
+@allowed(['None', 'ApiKey', 'Bearer', 'Basic', 'OAuth2ClientCredentials'])
+@description('How the app authenticates to the ERP (Erp__Auth__Mode). The mode\'s secret is read from Key Vault.')
+param erpAuthMode string = 'None'
+
+@description('Header that carries the key when Erp__Auth__Mode is ApiKey.')
+param erpAuthApiKeyHeader string = 'X-Api-Key'
+
+@description('User name when Erp__Auth__Mode is Basic (the password is in Key Vault).')
+param erpAuthUsername string = ''
+
+@description('Token endpoint when Erp__Auth__Mode is OAuth2ClientCredentials.')
+param erpAuthTokenUrl string = ''
+
+@description('Client id when Erp__Auth__Mode is OAuth2ClientCredentials (the client secret is in Key Vault).')
+param erpAuthClientId string = ''
+
+@description('Scope(s), space-separated, when the ERP token endpoint wants them.')
+param erpAuthScope string = ''
+
+@minValue(1)
+@maxValue(2)
+@description('How many ERP webhook secrets exist in Key Vault (Erp--Webhook--Secrets--0, --1): 2 while rotating.')
+param erpWebhookSecretCount int = 1
+
+@description('NCRONTAB (6 fields) of the product sync batch (ProductSyncSchedule); the default is hourly.')
+param productSyncSchedule string = '0 0 * * * *'
+
+@description('More app settings, never secrets: e.g. Erp__Inventory__Locations__<node id>, Erp__Orders__StatusMap__<status>, Erp__Resilience__MaxConcurrency. They cannot replace a setting this template sets.')
+param additionalAppSettings object = {}
+
+@description('Object id of a person or group who operates the app: granted Key Vault Secrets Officer (to store secrets) and queue and table data access (to see and replay failures). Empty grants nothing.')
+param operatorPrincipalId string = ''
+
+@allowed(['User', 'Group', 'ServicePrincipal'])
+@description('What operatorPrincipalId is.')
+param operatorPrincipalType string = 'User'
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Names
+// ---------------------------------------------------------------------------------------------------------------------
+
+var resourceToken = toLower(uniqueString(subscription().id, resourceGroup().id, environmentName))
+var tags = { 'azd-env-name': environmentName }
+var appName = empty(functionAppName) ? 'func-${resourceToken}' : functionAppName
+var storageAccountName = 'st${resourceToken}'
+var keyVaultName = 'kv-${resourceToken}'
+var deploymentContainerName = 'app-package'
+
+// Versionless secret URIs (with the trailing slash): the app reads each secret's latest version, re-read within 24 h or
+// at once on any configuration change (docs/deploy.md). Secret names mirror the setting names, '--' for '__'.
+var keyVaultSecretUriPrefix = 'https://${keyVaultName}${environment().suffixes.keyvaultDns}/secrets/'
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Identity, monitoring, secrets
+// ---------------------------------------------------------------------------------------------------------------------
+
+resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
+  name: 'id-${resourceToken}'
+  location: location
+  tags: tags
+}
+
+resource logAnalytics 'Microsoft.OperationalInsights/workspaces@2023-09-01' = {
+  name: 'log-${resourceToken}'
+  location: location
+  tags: tags
+  properties: {
+    sku: { name: 'PerGB2018' }
+    retentionInDays: 30
+  }
+}
+
+resource appInsights 'Microsoft.Insights/components@2020-02-02' = {
+  name: 'appi-${resourceToken}'
+  location: location
+  tags: tags
+  kind: 'web'
+  properties: {
+    Application_Type: 'web'
+    WorkspaceResourceId: logAnalytics.id
+    // Telemetry is accepted only with an Entra ID token (APPLICATIONINSIGHTS_AUTHENTICATION_STRING below).
+    DisableLocalAuth: true
+  }
+}
+
+resource keyVault 'Microsoft.KeyVault/vaults@2023-07-01' = {
+  name: keyVaultName
+  location: location
+  tags: tags
+  properties: {
+    tenantId: subscription().tenantId
+    sku: { family: 'A', name: 'standard' }
+    enableRbacAuthorization: true
+    enableSoftDelete: true
+    softDeleteRetentionInDays: 90
+    enablePurgeProtection: keyVaultPurgeProtection ? true : null
+    publicNetworkAccess: 'Enabled'
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Storage: queues (events), tables (state, failures), blobs (claim checks, host leases, the deployment package)
+// ---------------------------------------------------------------------------------------------------------------------
+
+resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
+  name: storageAccountName
+  location: location
+  tags: tags
+  kind: 'StorageV2'
+  sku: { name: storageSkuName }
+  properties: {
+    accessTier: 'Hot'
+    allowBlobPublicAccess: false
+    allowSharedKeyAccess: false
+    allowCrossTenantReplication: false
+    defaultToOAuthAuthentication: true
+    minimumTlsVersion: 'TLS1_2'
+    supportsHttpsTrafficOnly: true
+    publicNetworkAccess: 'Enabled'
+    networkAcls: {
+      defaultAction: 'Allow'
+      bypass: 'AzureServices'
+    }
+  }
+
+  resource blobService 'blobServices' = {
+    name: 'default'
+
+    // Flex Consumption runs the app from the package azd (or `func azure functionapp publish`) uploads here.
+    resource deploymentContainer 'containers' = {
+      name: deploymentContainerName
+      properties: { publicAccess: 'None' }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Role assignments for the app's identity
+// ---------------------------------------------------------------------------------------------------------------------
+
+resource appStorageRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for roleId in [
+    'b7e6dc6d-f1e8-4753-8033-0f276bb0955b' // Storage Blob Data Owner: host leases and timers, claim checks, the package
+    '974c5e8b-45b9-4653-ba55-5f855dd0fb88' // Storage Queue Data Contributor: queue triggers, poison queues, the publisher
+    '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3' // Storage Table Data Contributor: de-duplication ledger, sync state, failures
+  ]: {
+    name: guid(storage.id, identity.id, roleId)
+    scope: storage
+    properties: {
+      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleId)
+      principalId: identity.properties.principalId
+      principalType: 'ServicePrincipal'
+    }
+  }
+]
+
+// Key Vault Secrets User: resolves the app settings' Key Vault references.
+resource appKeyVaultSecretsUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(keyVault.id, identity.id, '4633458b-17de-408a-b874-0445c86b69e6')
+  scope: keyVault
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '4633458b-17de-408a-b874-0445c86b69e6')
+    principalId: identity.properties.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// Monitoring Metrics Publisher: sends telemetry to App Insights with an Entra ID token.
+resource appMetricsPublisher 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(appInsights.id, identity.id, '3913510d-42f4-4e42-8a64-420c390055eb')
+  scope: appInsights
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '3913510d-42f4-4e42-8a64-420c390055eb')
+    principalId: identity.properties.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Role assignments for the operator (optional)
+// ---------------------------------------------------------------------------------------------------------------------
+
+// Key Vault Secrets Officer: store and rotate the secrets.
+resource operatorKeyVaultSecretsOfficer 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(operatorPrincipalId)) {
+  name: guid(keyVault.id, operatorPrincipalId, 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7')
+  scope: keyVault
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7')
+    principalId: operatorPrincipalId
+    principalType: operatorPrincipalType
+  }
+}
+
+resource operatorStorageRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for roleId in [
+    '974c5e8b-45b9-4653-ba55-5f855dd0fb88' // Storage Queue Data Contributor: peek and replay <queue>-poison
+    '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3' // Storage Table Data Contributor: read and clear the failures table
+  ]: if (!empty(operatorPrincipalId)) {
+    name: guid(storage.id, operatorPrincipalId, roleId)
+    scope: storage
+    properties: {
+      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleId)
+      principalId: operatorPrincipalId
+      principalType: operatorPrincipalType
+    }
+  }
+]
+
+// ---------------------------------------------------------------------------------------------------------------------
+// The Function App
+// ---------------------------------------------------------------------------------------------------------------------
+
+resource plan 'Microsoft.Web/serverfarms@2024-11-01' = {
+  name: 'plan-${resourceToken}'
+  location: location
+  tags: tags
+  kind: 'functionapp'
+  sku: {
+    tier: 'FlexConsumption'
+    name: 'FC1'
+  }
+  properties: {
+    reserved: true // Linux
+  }
+}
+
+resource functionApp 'Microsoft.Web/sites@2024-11-01' = {
+  name: appName
+  location: location
+  tags: union(tags, { 'azd-service-name': 'api' })
+  kind: 'functionapp,linux'
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: { '${identity.id}': {} }
+  }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    keyVaultReferenceIdentity: identity.id
+    siteConfig: {
+      minTlsVersion: '1.2'
+      scmMinTlsVersion: '1.2'
+      http20Enabled: true
+      // No ftpsState: Flex Consumption has no FTP endpoint (the property is deprecated there); the basic publishing
+      // credential policies below turn off FTP and SCM user/password authentication as well.
+    }
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: '${storage.properties.primaryEndpoints.blob}${deploymentContainerName}'
+          authentication: {
+            type: 'UserAssignedIdentity'
+            userAssignedIdentityResourceId: identity.id
+          }
+        }
+      }
+      scaleAndConcurrency: {
+        maximumInstanceCount: maximumInstanceCount
+        instanceMemoryMB: instanceMemoryMB
+      }
+      // Replaces FUNCTIONS_WORKER_RUNTIME and FUNCTIONS_EXTENSION_VERSION, which Flex Consumption does not accept.
+      runtime: {
+        name: 'dotnet-isolated'
+        version: dotnetVersion
+      }
+    }
+  }
+  dependsOn: [
+    appStorageRoles // the host needs its storage before it starts
+  ]
+}
+
+resource ftpPublishing 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-11-01' = {
+  parent: functionApp
+  name: 'ftp'
+  properties: { allow: false }
+}
+
+resource scmPublishing 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-11-01' = {
+  parent: functionApp
+  name: 'scm'
+  properties: { allow: false }
+}
+
+// Every app setting, in one place. Secrets are Key Vault references only; this resource replaces the whole set on each
+// deployment, so change settings through the parameters, not in the portal. The template's own settings come last, so
+// additionalAppSettings cannot replace them.
+resource appSettings 'Microsoft.Web/sites/config@2024-11-01' = {
+  parent: functionApp
+  name: 'appsettings'
+  properties: union(additionalAppSettings, {
+    // Host and app storage (the app's StorageClientFactory reads the same connection): identity-based, no keys.
+    AzureWebJobsStorage__accountName: storage.name
+    AzureWebJobsStorage__credential: 'managedidentity'
+    AzureWebJobsStorage__clientId: identity.properties.clientId
+
+    APPLICATIONINSIGHTS_CONNECTION_STRING: appInsights.properties.ConnectionString
+    APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identity.properties.clientId};Authorization=AAD'
+
+    Tracktile__Api__BaseUrl: tracktileApiBaseUrl
+    Tracktile__Api__Token: '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Tracktile--Api--Token/)'
+
+    // One secret per webhook registration (Tracktile signs each registration with its own secret); the app accepts a
+    // request signed with any of them. Slots at or above tracktileWebhookSecretCount repeat slot 0.
+    Tracktile__Webhook__Secrets__0: '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Tracktile--Webhook--Secrets--0/)'
+    Tracktile__Webhook__Secrets__1: '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Tracktile--Webhook--Secrets--${tracktileWebhookSecretCount > 1 ? 1 : 0}/)'
+    Tracktile__Webhook__Secrets__2: '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Tracktile--Webhook--Secrets--${tracktileWebhookSecretCount > 2 ? 2 : 0}/)'
+    Tracktile__Webhook__Secrets__3: '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Tracktile--Webhook--Secrets--${tracktileWebhookSecretCount > 3 ? 3 : 0}/)'
+    Tracktile__Webhook__Secrets__4: '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Tracktile--Webhook--Secrets--${tracktileWebhookSecretCount > 4 ? 4 : 0}/)'
+    Tracktile__Webhook__Secrets__5: '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Tracktile--Webhook--Secrets--${tracktileWebhookSecretCount > 5 ? 5 : 0}/)'
+    Tracktile__Webhook__Secrets__6: '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Tracktile--Webhook--Secrets--${tracktileWebhookSecretCount > 6 ? 6 : 0}/)'
+    Tracktile__Webhook__Secrets__7: '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Tracktile--Webhook--Secrets--${tracktileWebhookSecretCount > 7 ? 7 : 0}/)'
+    Tracktile__Webhook__Secrets__8: '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Tracktile--Webhook--Secrets--${tracktileWebhookSecretCount > 8 ? 8 : 0}/)'
+    Tracktile__Webhook__Secrets__9: '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Tracktile--Webhook--Secrets--${tracktileWebhookSecretCount > 9 ? 9 : 0}/)'
+
+    Erp__BaseUrl: erpBaseUrl
+    Erp__Auth__Mode: erpAuthMode
+    Erp__Auth__ApiKeyHeader: erpAuthApiKeyHeader
+    Erp__Auth__ApiKey: erpAuthMode == 'ApiKey' ? '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Erp--Auth--ApiKey/)' : ''
+    Erp__Auth__Token: erpAuthMode == 'Bearer' ? '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Erp--Auth--Token/)' : ''
+    Erp__Auth__Username: erpAuthUsername
+    Erp__Auth__Password: erpAuthMode == 'Basic' ? '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Erp--Auth--Password/)' : ''
+    Erp__Auth__TokenUrl: erpAuthTokenUrl
+    Erp__Auth__ClientId: erpAuthClientId
+    Erp__Auth__ClientSecret: erpAuthMode == 'OAuth2ClientCredentials' ? '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Erp--Auth--ClientSecret/)' : ''
+    Erp__Auth__Scope: erpAuthScope
+
+    // The ERP's calls to POST /api/webhooks/erp are signed with a secret we choose and give the ERP.
+    Erp__Webhook__Secrets__0: '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Erp--Webhook--Secrets--0/)'
+    Erp__Webhook__Secrets__1: '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Erp--Webhook--Secrets--${erpWebhookSecretCount > 1 ? 1 : 0}/)'
+
+    ProductSyncSchedule: productSyncSchedule
+  })
+  dependsOn: [
+    appKeyVaultSecretsUser // the references resolve with the identity's access to the vault
+    appMetricsPublisher
+  ]
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Outputs (azd stores them in the environment: `azd env get-values`)
+// ---------------------------------------------------------------------------------------------------------------------
+
+output FUNCTION_APP_NAME string = functionApp.name
+output FUNCTION_APP_HOSTNAME string = functionApp.properties.defaultHostName
+output TRACKTILE_WEBHOOK_URL string = 'https://${functionApp.properties.defaultHostName}/api/webhooks/tracktile'
+output ERP_WEBHOOK_URL string = 'https://${functionApp.properties.defaultHostName}/api/webhooks/erp'
+output KEY_VAULT_NAME string = keyVault.name
+output STORAGE_ACCOUNT_NAME string = storage.name
+output RESOURCE_GROUP_NAME string = resourceGroup().name

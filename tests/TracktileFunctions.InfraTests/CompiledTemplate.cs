@@ -1,0 +1,152 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+
+namespace TracktileFunctions.InfraTests;
+
+/// <summary>
+/// infra/main.bicep compiled to an ARM template once per test run (<c>bicep build --stdout</c>), with helpers to find
+/// resources and read ARM expressions.
+/// </summary>
+internal sealed partial class CompiledTemplate
+{
+    /// <summary>The template the tests check, relative to the repository root.</summary>
+    public const string MainBicep = "infra/main.bicep";
+
+    private static readonly Lazy<Task<(BicepRun Run, CompiledTemplate? Template)>> Build = new(BuildAsync);
+
+    private CompiledTemplate(JsonObject root) => Root = root;
+
+    /// <summary>The whole ARM template.</summary>
+    public JsonObject Root { get; }
+
+    /// <summary>The template's parameters.</summary>
+    public JsonObject Parameters => Root["parameters"]?.AsObject() ?? [];
+
+    /// <summary>The template's variables.</summary>
+    public JsonObject Variables => Root["variables"]?.AsObject() ?? [];
+
+    /// <summary>The template's outputs.</summary>
+    public JsonObject Outputs => Root["outputs"]?.AsObject() ?? [];
+
+    /// <summary>Every resource (the <c>resources</c> array, or the symbolic-name object of language version 2.0).</summary>
+    public IReadOnlyList<JsonObject> Resources => Root["resources"] switch
+    {
+        JsonArray array => [.. array.OfType<JsonObject>()],
+        JsonObject byName => [.. byName.Select(p => p.Value).OfType<JsonObject>()],
+        _ => [],
+    };
+
+    /// <summary>The run of <c>bicep build</c> that produced the template.</summary>
+    public static async Task<BicepRun> BuildRunAsync() => (await Build.Value).Run;
+
+    /// <summary>The compiled template; fails the calling test when the build failed.</summary>
+    public static async Task<CompiledTemplate> LoadAsync()
+    {
+        var (run, template) = await Build.Value;
+        return template ?? throw new InvalidOperationException("infra/main.bicep does not compile. " + run.Describe());
+    }
+
+    /// <summary>Resources of <paramref name="type"/> (e.g. <c>Microsoft.Web/sites</c>).</summary>
+    public IReadOnlyList<JsonObject> OfType(string type) =>
+        [.. Resources.Where(r => string.Equals((string?)r["type"], type, StringComparison.OrdinalIgnoreCase))];
+
+    /// <summary>The one resource of <paramref name="type"/>.</summary>
+    public JsonObject Single(string type)
+    {
+        var found = OfType(type);
+        Assert.True(found.Count == 1, $"Expected exactly one {type} in {MainBicep}, found {found.Count}.");
+        return found[0];
+    }
+
+    /// <summary>The properties of the site's <c>config/appsettings</c> resource, as compiled (an object or an expression).</summary>
+    public JsonNode AppSettingsProperties()
+    {
+        var configs = OfType("Microsoft.Web/sites/config")
+            .Where(c => ((string?)c["name"] ?? "").Contains("'appsettings'", StringComparison.Ordinal))
+            .ToList();
+        Assert.True(configs.Count == 1, $"Expected one Microsoft.Web/sites/config 'appsettings' resource in {MainBicep}, found {configs.Count}.");
+        return configs[0]["properties"] ?? throw new InvalidOperationException("The appsettings resource has no properties.");
+    }
+
+    /// <summary>
+    /// The app settings the template itself sets, name to value (an ARM expression <c>[...]</c> or a literal). The
+    /// properties are either an object, or <c>union(extra, createObject('name', value, ...))</c> when extra settings
+    /// come from a parameter: then the <c>createObject</c> arguments are read pairwise.
+    /// </summary>
+    public JsonObject AppSettings()
+    {
+        var properties = AppSettingsProperties();
+        if (properties is JsonObject literal)
+        {
+            return literal;
+        }
+
+        var expression = Expression((string?)properties ?? "");
+        var settings = new JsonObject();
+        foreach (var part in ArmExpression.Arguments(expression, "union").Where(a => a.StartsWith("createObject(", StringComparison.Ordinal)))
+        {
+            var pairs = ArmExpression.Arguments(part, "createObject");
+            Assert.True(pairs.Count % 2 == 0, "createObject takes name/value pairs.");
+            for (var i = 0; i < pairs.Count; i += 2)
+            {
+                var name = ArmExpression.StringLiteral(pairs[i]) ?? throw new InvalidOperationException($"App setting name {pairs[i]} is not a literal.");
+                settings[name] = ArmExpression.StringLiteral(pairs[i + 1]) ?? $"[{pairs[i + 1]}]";
+            }
+        }
+
+        Assert.True(settings.Count > 0, $"The app settings are neither an object nor union(..., createObject(...)): {expression}");
+        return settings;
+    }
+
+    /// <summary>A parameter's declaration.</summary>
+    public JsonObject Parameter(string name) =>
+        Parameters[name]?.AsObject() ?? throw new InvalidOperationException($"{MainBicep} declares no parameter '{name}'.");
+
+    /// <summary>The parameter names an ARM expression reads (<c>parameters('name')</c>).</summary>
+    public static IReadOnlyList<string> ParametersReadBy(string expression) =>
+        [.. ParameterReference().Matches(expression).Select(m => m.Groups[1].Value).Distinct()];
+
+    /// <summary>
+    /// <paramref name="expression"/> with every <c>variables('name')</c> replaced by the variable's own expression (or
+    /// quoted value), repeatedly, so a check can see what a value is built from.
+    /// </summary>
+    public string InlineVariables(string expression)
+    {
+        var text = expression;
+        for (var depth = 0; depth < 10 && VariableReference().IsMatch(text); depth++)
+        {
+            text = VariableReference().Replace(text, m => Variables[m.Groups[1].Value] switch
+            {
+                JsonValue v when v.TryGetValue(out string? s) && s.StartsWith('[') && s.EndsWith(']') => s[1..^1],
+                JsonValue v when v.TryGetValue(out string? s) => $"'{s}'",
+                JsonNode other => other.ToJsonString(),
+                null => m.Value,
+            });
+        }
+
+        return text;
+    }
+
+    /// <summary>The ARM expression inside <c>[...]</c>, or the literal itself.</summary>
+    public static string Expression(string value) =>
+        value.StartsWith('[') && value.EndsWith(']') && !value.StartsWith("[[", StringComparison.Ordinal) ? value[1..^1] : value;
+
+    private static async Task<(BicepRun, CompiledTemplate?)> BuildAsync()
+    {
+        var run = await BicepCli.RunAsync("build", MainBicep, "--stdout");
+        if (run.ExitCode != 0 || string.IsNullOrWhiteSpace(run.StandardOutput))
+        {
+            return (run, null);
+        }
+
+        var root = JsonNode.Parse(run.StandardOutput, documentOptions: new JsonDocumentOptions { AllowTrailingCommas = false })?.AsObject();
+        return (run, root is null ? null : new CompiledTemplate(root));
+    }
+
+    [GeneratedRegex(@"parameters\('([^']+)'\)")]
+    private static partial Regex ParameterReference();
+
+    [GeneratedRegex(@"variables\('([^']+)'\)")]
+    private static partial Regex VariableReference();
+}
