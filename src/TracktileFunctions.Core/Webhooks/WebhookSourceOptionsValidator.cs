@@ -12,6 +12,12 @@ internal sealed class WebhookSourceOptionsValidator : IValidateOptions<WebhookSo
             return ValidateOptionsResult.Fail($"Webhook source '{name}': every entry of Secrets must be non-empty.");
         }
 
+        // App Service leaves an unresolved Key Vault reference in place as literal text: never accept it as a secret.
+        if (options.Secrets.Any(s => s.StartsWith("@Microsoft.KeyVault(", StringComparison.OrdinalIgnoreCase)))
+        {
+            return ValidateOptionsResult.Fail($"Webhook source '{name}': a secret is an unresolved Key Vault reference (check the app's access to the vault and that the secret exists).");
+        }
+
         try
         {
             _ = new EventRouter(options.Routes, options.UnroutedQueue);
