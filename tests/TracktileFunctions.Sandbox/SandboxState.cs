@@ -159,6 +159,12 @@ public sealed partial class SandboxState
                 return null;
             }
 
+            if (entry.Skip > 0)
+            {
+                entry.Skip--;
+                return null;
+            }
+
             if (entry.Remaining is not null && --entry.Remaining == 0)
             {
                 _faults.Remove(entry);
@@ -192,6 +198,8 @@ public sealed partial class SandboxState
         public FaultRule Rule { get; } = rule;
 
         public int? Remaining { get; set; } = rule.Times;
+
+        public int Skip { get; set; } = rule.After;
     }
 }
 

@@ -31,6 +31,22 @@ public sealed class FaultInjectionTests : SandboxTestBase
     }
 
     [Fact]
+    public async Task CreateSalesOrder_FaultAfterTwo_ThirdRequestFailsOthersPass()
+    {
+        State.AddFault(FaultRule.Error("POST", "/erp/sales-orders", 500, times: 1) with { After = 2 });
+
+        var statuses = new List<HttpStatusCode>();
+        for (var attempt = 0; attempt < 4; attempt++)
+        {
+            using var response = await SendErpAsync(HttpMethod.Post, "sales-orders", SalesOrderJson($"ord_{attempt}"), $"key-{attempt}");
+            statuses.Add(response.StatusCode);
+        }
+
+        Assert.Equal([HttpStatusCode.Created, HttpStatusCode.Created, HttpStatusCode.InternalServerError, HttpStatusCode.Created], statuses);
+        Assert.Empty(State.Faults);
+    }
+
+    [Fact]
     public async Task Request_BadRequestFault_Answers400WithGivenCodeAndMessage()
     {
         State.AddFault(FaultRule.Error("PUT", "/erp/products", 400, errorCode: "sku_taken", message: "SKU already exists."));

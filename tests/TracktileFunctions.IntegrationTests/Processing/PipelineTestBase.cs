@@ -35,10 +35,16 @@ public abstract class PipelineTestBase(AzuriteFixture azurite, ITestOutputHelper
     /// <summary>Settings a test class adds to the app's configuration.</summary>
     protected virtual IEnumerable<KeyValuePair<string, string?>> Settings => [];
 
+    /// <summary>Sets up the sandbox before the app is built.</summary>
+    protected virtual void ConfigureSandbox(SandboxState state)
+    {
+    }
+
     public async Task InitializeAsync()
     {
         await azurite.ResetAsync();
         Sandbox = await SandboxServer.StartAsync();
+        ConfigureSandbox(Sandbox.State);
         App = TestApp.Build(azurite.ConnectionString, output, Sandbox.TracktileBaseAddress, Sandbox.ErpBaseAddress, Settings);
     }
 

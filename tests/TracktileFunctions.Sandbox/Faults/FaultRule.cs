@@ -40,6 +40,9 @@ public sealed record FaultRule
     /// <summary>How many matching requests the rule applies to; <see langword="null"/> for every one.</summary>
     public int? Times { get; init; } = 1;
 
+    /// <summary>How many matching requests pass untouched before the rule starts (e.g. 2 to fail the third page).</summary>
+    public int After { get; init; }
+
     /// <summary>The status of <see cref="FaultKind.Error"/> (default 500) and <see cref="FaultKind.Malformed"/> (default 200).</summary>
     public int? StatusCode { get; init; }
 
@@ -90,7 +93,7 @@ public sealed record FaultRule
             throw new ArgumentException("A fault rule needs a method (or \"*\") and a path prefix starting with '/'.");
         }
 
-        if (Times is <= 0 || StatusCode is < 100 or > 599 || Delay < TimeSpan.Zero || RetryAfter < TimeSpan.Zero
+        if (Times is <= 0 || After < 0 || StatusCode is < 100 or > 599 || Delay < TimeSpan.Zero || RetryAfter < TimeSpan.Zero
             || !Enum.IsDefined(Kind))
         {
             throw new ArgumentException("A fault rule needs times > 0 (or null), a status in 100-599 and non-negative waits.");

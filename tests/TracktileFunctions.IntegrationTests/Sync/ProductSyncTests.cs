@@ -1,0 +1,254 @@
+using System.Text.Json;
+using Azure.Data.Tables;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.DependencyInjection;
+using TracktileFunctions.Functions;
+using TracktileFunctions.IntegrationTests.Infrastructure;
+using TracktileFunctions.IntegrationTests.Processing;
+using TracktileFunctions.Messaging;
+using TracktileFunctions.Processing;
+using TracktileFunctions.Sandbox.Faults;
+using TracktileFunctions.Sandbox.Tracktile;
+using TracktileFunctions.Sync;
+using Xunit.Abstractions;
+using AppPagination = TracktileFunctions.Tracktile.ProductPagination;
+using SandboxPagination = TracktileFunctions.Sandbox.Tracktile.ProductPagination;
+
+namespace TracktileFunctions.IntegrationTests.Sync;
+
+/// <summary>The product batch against the sandbox's paged products API, with the watermark in Azurite.</summary>
+[Collection(AzuriteCollection.Name)]
+public sealed class ProductSyncTests(AzuriteFixture azurite, ITestOutputHelper output) : PipelineTestBase(azurite, output)
+{
+    private const string Queue = QueueNames.TracktileProducts;
+    private static readonly DateTimeOffset Base = new(2024, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    protected override IEnumerable<KeyValuePair<string, string?>> Settings =>
+    [
+        new("Tracktile:Api:Products:Pagination", nameof(AppPagination.OffsetEnvelope)),
+        new("Tracktile:Api:Products:PageSize", "10"),
+        new("ProductSync:OverlapSeconds", "60"),
+    ];
+
+    protected override void ConfigureSandbox(TracktileFunctions.Sandbox.SandboxState state) => state.ProductPagination = SandboxPagination.OffsetEnvelope;
+
+    private ProductSyncService Sync(ServiceProvider? app = null) => (app ?? App).GetRequiredService<ProductSyncService>();
+
+    private void SeedProducts(int count, DateTimeOffset from, string prefix = "prod")
+        => State.SeedProducts(Enumerable.Range(0, count).Select(i =>
+            new TracktileProduct($"{prefix}_{i:D4}", $"SKU-{i}", $"Product {i}", "kg", true, from.AddMinutes(i))));
+
+    private async Task<HashSet<string>> QueuedProductIdsAsync()
+    {
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        var reader = App.GetRequiredService<EventMessageReader>();
+        await foreach (var text in AllMessagesAsync())
+        {
+            ids.Add((await reader.ReadAsync(text, CancellationToken.None)).Payload.GetProperty("id").GetString()!);
+        }
+
+        return ids;
+    }
+
+    /// <summary>Every message text in the products queue, drained 32 at a time.</summary>
+    private async IAsyncEnumerable<string> AllMessagesAsync()
+    {
+        var queue = Azurite.Queue(Queue);
+        while (true)
+        {
+            var batch = (await queue.ReceiveMessagesAsync(32, TimeSpan.FromMinutes(5))).Value;
+            if (batch.Length == 0)
+            {
+                yield break;
+            }
+
+            foreach (var message in batch)
+            {
+                yield return message.Body.ToString();
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(AppPagination.BareArray, SandboxPagination.BareArray)]
+    [InlineData(AppPagination.OffsetEnvelope, SandboxPagination.OffsetEnvelope)]
+    [InlineData(AppPagination.CursorEnvelope, SandboxPagination.CursorEnvelope)]
+    public async Task RunAsync_EachPaginationMode_HandsOffEveryProductOnce(AppPagination mode, SandboxPagination sandboxMode)
+    {
+        State.ProductPagination = sandboxMode;
+        SeedProducts(95, Base);
+        await using var app = TestApp.Build(Azurite.ConnectionString, Output, Sandbox.TracktileBaseAddress, Sandbox.ErpBaseAddress,
+            [.. Settings, new("Tracktile:Api:Products:Pagination", mode.ToString())]);
+
+        var result = await Sync(app).RunAsync(null, "test", CancellationToken.None);
+
+        Assert.True(result.Succeeded);
+        Assert.Equal((95, 95, 0), (result.Seen, result.HandedOff, result.Failed));
+        Assert.Equal(95, (await QueuedProductIdsAsync()).Count);
+        var pages = State.CallsTo("GET", "/tracktile/products").Count;
+        Assert.Equal(mode == AppPagination.BareArray ? 1 : 10, pages);
+    }
+
+    [Fact]
+    public async Task RunAsync_ManyPagesThenUpsertFunction_EveryProductInErp()
+    {
+        SeedProducts(120, Base);
+        await StartFunctionAsync("ProductUpsertFunction");
+
+        var result = await Sync().RunAsync(null, "test", CancellationToken.None);
+        await Eventually.UntilAsync(() => State.ErpProducts.Count == 120, Timeout, "every product is upserted");
+        await DrainedAsync(Queue);
+
+        Assert.Equal(120, result.HandedOff);
+        Assert.All(State.ErpProducts.Values, p => Assert.Equal(1, p.UpsertCount));
+        Assert.Equal("Product 7", State.ErpProducts["prod_0007"].Body.GetProperty("name").GetString());
+        Assert.Equal(result.StartedAt.AddSeconds(-60), await Sync().GetWatermarkAsync(CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task RunAsync_FirstRunWithoutWatermark_DoesFullSyncWithoutModifiedSince()
+    {
+        SeedProducts(3, Base);
+
+        await Sync().RunAsync(null, "test", CancellationToken.None);
+
+        Assert.All(State.CallsTo("GET", "/tracktile/products"), c => Assert.DoesNotContain("modifiedSince", c.Query, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task RunAsync_ProductsChangedDuringRun_PickedUpByNextRun()
+    {
+        SeedProducts(15, Base);
+        var first = await Sync().RunAsync(null, "test", CancellationToken.None);
+
+        // Changed while the first run was paging (after its start, so not in its snapshot), and one changed just
+        // before its start but indexed late: the overlap covers that one.
+        State.SeedProducts(
+            new TracktileProduct("prod_late", "SKU-L", "Late", "kg", true, first.StartedAt.AddSeconds(-5)),
+            new TracktileProduct("prod_during", "SKU-D", "During", "kg", true, first.StartedAt.AddMilliseconds(1)));
+        var second = await Sync().RunAsync(null, "test", CancellationToken.None);
+
+        Assert.Contains($"modifiedSince={Uri.EscapeDataString(TracktileFunctions.Tracktile.TracktileClient.FormatTime(first.StartedAt.AddSeconds(-60)))}",
+            State.CallsTo("GET", "/tracktile/products")[^1].Query, StringComparison.Ordinal);
+        Assert.Equal(2, second.HandedOff);
+        var ids = await QueuedProductIdsAsync();
+        Assert.Contains("prod_late", ids);
+        Assert.Contains("prod_during", ids);
+    }
+
+    [Fact]
+    public async Task RunAsync_ApiFailsOnPageThree_WatermarkUnchangedAndNextRunSkipsNothing()
+    {
+        SeedProducts(50, Base);
+        State.AddFault(FaultRule.Error("GET", "/tracktile/products", 400, times: 1) with { After = 2 });
+
+        await Assert.ThrowsAsync<TracktileFunctions.Tracktile.TracktileApiException>(() => Sync().RunAsync(null, "test", CancellationToken.None));
+        Assert.Null(await Sync().GetWatermarkAsync(CancellationToken.None));
+
+        var retry = await Sync().RunAsync(null, "test", CancellationToken.None);
+
+        Assert.Equal(50, retry.HandedOff);
+        Assert.Equal(50, (await QueuedProductIdsAsync()).Count);
+        Assert.NotNull(await Sync().GetWatermarkAsync(CancellationToken.None));
+        var runs = new List<TableEntity>();
+        await foreach (var run in new TableClient(Azurite.ConnectionString, ProductSyncService.RunsTableName).QueryAsync<TableEntity>())
+        {
+            runs.Add(run);
+        }
+
+        Assert.Equal(["succeeded", "failed"], runs.Select(r => r.GetString("Status"))); // newest first
+        Assert.Equal(20, runs[1].GetInt64("Seen")); // two pages read before the third failed (hand-offs in flight were stopped)
+    }
+
+    [Fact]
+    public async Task RunAsync_TwoOverlappingRuns_EveryProductHandedOffAndWatermarkNeverMovesBack()
+    {
+        SeedProducts(40, Base);
+        State.Latency = TimeSpan.FromMilliseconds(50);
+
+        var runs = await Task.WhenAll(
+            Sync().RunAsync(null, "a", CancellationToken.None),
+            Task.Run(async () =>
+            {
+                await Task.Delay(100);
+                return await Sync().RunAsync(null, "b", CancellationToken.None);
+            }));
+
+        var latest = runs.Max(r => r.StartedAt).AddSeconds(-60);
+        Assert.Equal(latest, await Sync().GetWatermarkAsync(CancellationToken.None));
+        Assert.Equal(40, (await QueuedProductIdsAsync()).Count);
+
+        // A backfill from long ago finishes later: it must not move the watermark back.
+        State.Latency = null;
+        await Sync().RunAsync(Base, "backfill", CancellationToken.None);
+        Assert.True(await Sync().GetWatermarkAsync(CancellationToken.None) >= latest);
+    }
+
+    [Fact]
+    public async Task RunAsync_AfterRestart_ContinuesFromStoredWatermark()
+    {
+        SeedProducts(5, Base);
+        var first = await Sync().RunAsync(null, "test", CancellationToken.None);
+
+        await using var restarted = TestApp.Build(Azurite.ConnectionString, Output, Sandbox.TracktileBaseAddress, Sandbox.ErpBaseAddress, Settings);
+        await Sync(restarted).RunAsync(null, "test", CancellationToken.None);
+
+        var expected = TracktileFunctions.Tracktile.TracktileClient.FormatTime(first.StartedAt.AddSeconds(-60));
+        Assert.Contains($"modifiedSince={Uri.EscapeDataString(expected)}", State.CallsTo("GET", "/tracktile/products")[^1].Query, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task HttpFunction_ManualRunWithSince_Answers202AndRequestFunctionRunsIt()
+    {
+        SeedProducts(12, Base);
+        await StartFunctionAsync("ProductSyncRequestFunction");
+        var context = new DefaultHttpContext();
+        context.Request.Method = "POST";
+        context.Request.QueryString = new QueryString("?since=2024-01-01T00:05:00Z");
+
+        var reply = Assert.IsType<ContentResult>(await ActivatorUtilities.CreateInstance<ProductSyncHttpFunction>(App).RunAsync(context.Request, CancellationToken.None));
+
+        Assert.Equal(202, reply.StatusCode);
+        await Eventually.UntilAsync(async () => await Azurite.MessageCountAsync(Queue) == 7, Timeout, "products since 00:05 are handed off");
+        Assert.Contains("modifiedSince=2024-01-01T00%3A05%3A00.000Z", State.CallsTo("GET", "/tracktile/products")[0].Query, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task HttpFunction_BadSince_Answers400AndQueuesNothing()
+    {
+        var context = new DefaultHttpContext();
+        context.Request.QueryString = new QueryString("?since=last-tuesday");
+
+        var reply = Assert.IsType<ContentResult>(await ActivatorUtilities.CreateInstance<ProductSyncHttpFunction>(App).RunAsync(context.Request, CancellationToken.None));
+
+        Assert.Equal(400, reply.StatusCode);
+        Assert.Equal(0, await Azurite.MessageCountAsync(QueueNames.ProductSyncRequests));
+    }
+
+    [Fact]
+    public async Task TimerFunction_PastDue_StillRunsTheSync()
+    {
+        SeedProducts(4, Base);
+
+        await ActivatorUtilities.CreateInstance<ProductSyncTimerFunction>(App).RunAsync(new TimerInfo { IsPastDue = true }, CancellationToken.None);
+
+        Assert.Equal(4, await Azurite.MessageCountAsync(Queue));
+        Assert.NotNull(await Sync().GetWatermarkAsync(CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task ProductMessage_LargeProduct_ClaimCheckedAndReadBack()
+    {
+        State.SeedProducts(new TracktileProduct("prod_big", "SKU-B", new string('n', 60_000), "kg", true, Base));
+
+        await Sync().RunAsync(null, "test", CancellationToken.None);
+
+        var text = Assert.Single(await Azurite.PeekAllAsync(Queue));
+        Assert.Contains("payloadBlob", text, StringComparison.Ordinal);
+        var evt = await App.GetRequiredService<EventMessageReader>().ReadAsync(text, CancellationToken.None);
+        Assert.Equal(60_000, evt.Payload.GetProperty("name").GetString()!.Length);
+        Assert.Equal(JsonValueKind.Object, evt.Payload.ValueKind);
+    }
+}
