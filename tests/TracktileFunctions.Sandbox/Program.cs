@@ -1,4 +1,5 @@
 using TracktileFunctions.Sandbox;
+using TracktileFunctions.Sandbox.Tracktile;
 using TracktileFunctions.Sandbox.Webhooks;
 
 // dotnet run --project tests/TracktileFunctions.Sandbox [-- --urls http://127.0.0.1:7200]
@@ -15,6 +16,15 @@ var options = new SandboxOptions
 };
 
 await using var server = await SandboxServer.StartAsync(options);
+
+// Demo data for local runs: the order, products and lot that tests/Fixtures/events/*.json refer to, so a signed
+// fixture sent with send-webhook becomes an ERP sales order or stock movement you can see at /_sandbox/erp.
+server.State.SeedOrders(new TracktileOrder("ord_1", "SO-1001", "cus_1", new DateOnly(2024, 2, 1), "USD", "ready",
+    [new TracktileOrderItem("prod_1", 2, 9.5m), new TracktileOrderItem("prod_2", 1, 4.25m)]));
+server.State.SeedProducts(
+    new TracktileProduct("prod_1", "FLOUR-25", "Flour 25 kg", "kg", true, DateTimeOffset.UtcNow.AddHours(-2)),
+    new TracktileProduct("prod_2", "SUGAR-10", "Sugar 10 kg", "kg", true, DateTimeOffset.UtcNow.AddMinutes(-30)));
+server.State.SeedInventoryEntities(new InventoryEntity("ent_1", "BATCH-001", "prod_1", 120, "kg"));
 Console.WriteLine($"""
     Sandbox listening on {server.BaseAddress}
       Tracktile API: {server.TracktileBaseAddress}  (Authorization: Bearer {options.TracktileToken})
