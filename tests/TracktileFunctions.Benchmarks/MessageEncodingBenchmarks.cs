@@ -53,7 +53,7 @@ public class MessageEncodingBenchmarks
             }
         }
 
-        static string Text(byte[] message) => System.Text.Encoding.UTF8.GetString(message);
+        static string Text(ReadOnlyMemory<byte> message) => System.Text.Encoding.UTF8.GetString(message.Span);
     }
 
     /// <summary>The naive encoder: parse the body into a <see cref="JsonElement"/>, then serialize a record holding it.</summary>
@@ -73,7 +73,7 @@ public class MessageEncodingBenchmarks
 
     /// <summary>The production encoder.</summary>
     [Benchmark]
-    public byte[] EncodeInline() => EventMessageCodec.EncodeInline(Source, _envelope, ReceivedAt, _payload);
+    public ReadOnlyMemory<byte> EncodeInline() => EventMessageCodec.EncodeInline(Source, _envelope, ReceivedAt, _payload);
 
     /// <summary>The record a naive implementation would serialize; same JSON shape as the codec's inline message.</summary>
     public sealed record NaiveEventMessage(

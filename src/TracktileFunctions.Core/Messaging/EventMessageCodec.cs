@@ -25,14 +25,14 @@ public static class EventMessageCodec
     private static readonly JsonEncodedText PayloadBlobName = JsonEncodedText.Encode("payloadBlob");
 
     /// <summary>Writes a message that carries <paramref name="payload"/> inline (already validated JSON).</summary>
-    public static byte[] EncodeInline(string source, EventEnvelope envelope, DateTimeOffset receivedAt, ReadOnlySpan<byte> payload)
+    public static ReadOnlyMemory<byte> EncodeInline(string source, EventEnvelope envelope, DateTimeOffset receivedAt, ReadOnlySpan<byte> payload)
         => Encode(source, envelope, receivedAt, payload, payloadBlob: null);
 
     /// <summary>Writes a message that points at the blob <paramref name="payloadBlob"/> holding the payload.</summary>
-    public static byte[] EncodeClaimCheck(string source, EventEnvelope envelope, DateTimeOffset receivedAt, string payloadBlob)
+    public static ReadOnlyMemory<byte> EncodeClaimCheck(string source, EventEnvelope envelope, DateTimeOffset receivedAt, string payloadBlob)
         => Encode(source, envelope, receivedAt, default, payloadBlob);
 
-    private static byte[] Encode(
+    private static ReadOnlyMemory<byte> Encode(
         string source, EventEnvelope envelope, DateTimeOffset receivedAt, ReadOnlySpan<byte> payload, string? payloadBlob)
     {
         var buffer = new ArrayBufferWriter<byte>(payload.Length + 256);
@@ -61,7 +61,7 @@ public static class EventMessageCodec
             writer.WriteEndObject();
         }
 
-        return buffer.WrittenSpan.ToArray();
+        return buffer.WrittenMemory; // no copy: the writer's buffer is the message
     }
 
     /// <summary>Reads a message written by this codec.</summary>

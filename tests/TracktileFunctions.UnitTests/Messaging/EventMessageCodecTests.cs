@@ -15,7 +15,7 @@ public sealed class EventMessageCodecTests
         var payload = Fixture.Event("order.status.changed");
 
         var message = EventMessageCodec.EncodeInline("tracktile", Envelope, ReceivedAt, payload);
-        var decoded = EventMessageCodec.Decode(Encoding.UTF8.GetString(message));
+        var decoded = EventMessageCodec.Decode(Encoding.UTF8.GetString(message.Span));
 
         Assert.Equal(("tracktile", "evt_abc123", "order.status.changed"), (decoded.Source, decoded.EventId, decoded.Kind));
         Assert.Equal(Envelope.Time, decoded.EventTime);
@@ -28,7 +28,7 @@ public sealed class EventMessageCodecTests
     public void Decode_ClaimCheckMessage_CarriesBlobNameAndNoPayload()
     {
         var message = EventMessageCodec.EncodeClaimCheck("tracktile", Envelope with { Time = null }, ReceivedAt, "tracktile/abc.json");
-        var decoded = EventMessageCodec.Decode(Encoding.UTF8.GetString(message));
+        var decoded = EventMessageCodec.Decode(Encoding.UTF8.GetString(message.Span));
 
         Assert.Equal("tracktile/abc.json", decoded.PayloadBlob);
         Assert.Null(decoded.Payload);
@@ -40,7 +40,7 @@ public sealed class EventMessageCodecTests
     {
         var message = EventMessageCodec.EncodeInline("tracktile", Envelope with { Id = "evt_\"quoted\"\n" }, ReceivedAt, "{}"u8);
 
-        Assert.Equal("evt_\"quoted\"\n", EventMessageCodec.Decode(Encoding.UTF8.GetString(message)).EventId);
+        Assert.Equal("evt_\"quoted\"\n", EventMessageCodec.Decode(Encoding.UTF8.GetString(message.Span)).EventId);
     }
 
     [Theory]
