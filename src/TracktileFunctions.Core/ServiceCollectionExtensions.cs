@@ -79,6 +79,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton(sp => new SyncStateStore(Table(sp, SyncStateStore.TableName)));
         services.AddSingleton(sp => new FailureLog(Table(sp, FailureLog.TableName), sp.GetRequiredService<EventPublisher>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<QueueEventProcessor>();
+        services.AddSingleton<PoisonReplayer>();
 
         services.AddOptions<ErpOrderOptions>().BindConfiguration(ErpOrderOptions.SectionName)
             .PostConfigure(o => o.CreateOnStatuses = o.CreateOnStatuses.Count == 0 ? [.. ErpOrderOptions.DefaultCreateOnStatuses] : o.CreateOnStatuses);

@@ -30,7 +30,7 @@ public sealed class FunctionMetadataTests
             {
                 "ErpCustomerEventsFunction", "ErpWebhookFunction", "InventoryEventsFunction", "OrderEventsFunction",
                 "ProductSyncHttpFunction", "ProductSyncRequestFunction", "ProductSyncTimerFunction", "ProductUpsertFunction",
-                "ShipmentEventsFunction", "TracktileWebhookFunction",
+                "ReplayPoisonFunction", "ShipmentEventsFunction", "TracktileWebhookFunction",
             },
             Functions.Value.Keys.Order(StringComparer.Ordinal));
 
@@ -38,6 +38,7 @@ public sealed class FunctionMetadataTests
     [InlineData("TracktileWebhookFunction", "webhooks/tracktile", "Anonymous")]
     [InlineData("ErpWebhookFunction", "webhooks/erp", "Anonymous")]
     [InlineData("ProductSyncHttpFunction", "sync/products", "Function")]
+    [InlineData("ReplayPoisonFunction", "ops/replay/{queue}", "Function")]
     public void Metadata_HttpTrigger_HasRoutePostOnlyAndAuthLevel(string function, string route, string authLevel)
     {
         var trigger = Trigger(function);
@@ -64,6 +65,12 @@ public sealed class FunctionMetadataTests
         Assert.False(trigger.TryGetProperty("connection", out var connection) && connection.GetString() is { Length: > 0 },
             "queue triggers use AzureWebJobsStorage, the connection the app's own clients use");
     }
+
+    [Fact]
+    public void Metadata_HttpRoutes_AvoidTheHostsReservedAdminPrefix()
+        => Assert.All(Functions.Value.Values.SelectMany(f => f.GetProperty("bindings").EnumerateArray())
+                .Where(b => b.TryGetProperty("route", out _)),
+            b => Assert.False(b.GetProperty("route").GetString()!.StartsWith("admin", StringComparison.OrdinalIgnoreCase)));
 
     [Fact]
     public void Metadata_TimerTrigger_ReadsScheduleFromSetting()

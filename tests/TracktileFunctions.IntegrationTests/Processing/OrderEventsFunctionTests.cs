@@ -1,3 +1,6 @@
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.DependencyInjection;
+using TracktileFunctions.Functions;
 using TracktileFunctions.IntegrationTests.Infrastructure;
 using TracktileFunctions.Processing;
 using TracktileFunctions.Sandbox.Faults;
@@ -119,6 +122,38 @@ public sealed class OrderEventsFunctionTests(AzuriteFixture azurite, ITestOutput
         Assert.True(failure.GetBoolean("Poisoned"));
         Assert.Contains("400", failure.GetString("Reason"), StringComparison.Ordinal);
         Assert.Contains("customer cus_1 is blocked", failure.GetString("Reason"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ReplayFunction_AfterCauseIsFixed_PoisonedEventCreatesTheSalesOrder()
+    {
+        SeedOrder("ord_9");
+        State.AddFault(FaultRule.Error("POST", "/erp/sales-orders", 422, times: null, errorCode: "unknown_customer"));
+        await StartFunctionAsync("OrderEventsFunction");
+        await PostTracktileAsync(OrderEvent("evt_replay", "ord_9", "ready", T0));
+        await Eventually.UntilAsync(async () => await Azurite.MessageCountAsync(Queue + "-poison") == 1, Timeout, "the event is poisoned");
+
+        State.ClearFaults(); // the customer is created in the ERP
+        var context = new Microsoft.AspNetCore.Http.DefaultHttpContext();
+        var replay = ActivatorUtilities.CreateInstance<ReplayPoisonFunction>(App);
+        var reply = Assert.IsType<ContentResult>(await replay.RunAsync(context.Request, Queue, CancellationToken.None));
+
+        Assert.Equal((200, "moved 1 message(s) from tracktile-orders-poison to tracktile-orders"), (reply.StatusCode, reply.Content));
+        await Eventually.UntilAsync(() => State.SalesOrders.Count == 1, Timeout, "the replayed event creates the order");
+        await DrainedAsync(Queue);
+        Assert.Equal(0, await Azurite.MessageCountAsync(Queue + "-poison"));
+    }
+
+    [Theory]
+    [InlineData("tracktile-orders-poison", 400)]
+    [InlineData("Not_A_Queue", 400)]
+    [InlineData("tracktile-nothing", 404)]
+    public async Task ReplayFunction_BadQueue_AnswersClearly(string queue, int status)
+    {
+        var reply = Assert.IsType<ContentResult>(await ActivatorUtilities.CreateInstance<ReplayPoisonFunction>(App)
+            .RunAsync(new Microsoft.AspNetCore.Http.DefaultHttpContext().Request, queue, CancellationToken.None));
+
+        Assert.Equal(status, reply.StatusCode);
     }
 
     [Fact]
