@@ -13,12 +13,8 @@ namespace TracktileFunctions.Functions;
 public sealed class ErpWebhookFunction([FromKeyedServices(WebhookSources.Erp)] WebhookReceiver receiver)
 {
     [Function(nameof(ErpWebhookFunction))]
-    public async Task<IActionResult> RunAsync(
+    public Task<IActionResult> RunAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "webhooks/erp")] HttpRequest request,
         CancellationToken cancellationToken)
-    {
-        var reply = await receiver.ReceiveAsync(
-            request.Headers[receiver.SignatureHeader], request.ContentLength, request.Body, cancellationToken);
-        return reply.ToActionResult(request.HttpContext.Response);
-    }
+        => receiver.ReceiveAsync(request, cancellationToken);
 }

@@ -16,4 +16,12 @@ internal static class HttpReplyResults
 
         return new ContentResult { StatusCode = response.StatusCode, Content = response.Body, ContentType = "text/plain; charset=utf-8" };
     }
+
+    /// <summary>Hands a webhook request (its signature header, length and body stream) to <paramref name="receiver"/>.</summary>
+    public static async Task<IActionResult> ReceiveAsync(this WebhookReceiver receiver, HttpRequest request, CancellationToken cancellationToken)
+    {
+        var reply = await receiver.ReceiveAsync(
+            request.Headers[receiver.SignatureHeader], request.ContentLength, request.Body, cancellationToken);
+        return reply.ToActionResult(request.HttpContext.Response);
+    }
 }

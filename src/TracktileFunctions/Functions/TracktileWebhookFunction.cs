@@ -13,12 +13,8 @@ namespace TracktileFunctions.Functions;
 public sealed class TracktileWebhookFunction([FromKeyedServices(WebhookSources.Tracktile)] WebhookReceiver receiver)
 {
     [Function(nameof(TracktileWebhookFunction))]
-    public async Task<IActionResult> RunAsync(
+    public Task<IActionResult> RunAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "webhooks/tracktile")] HttpRequest request,
         CancellationToken cancellationToken)
-    {
-        var response = await receiver.ReceiveAsync(
-            request.Headers[receiver.SignatureHeader], request.ContentLength, request.Body, cancellationToken);
-        return response.ToActionResult(request.HttpContext.Response);
-    }
+        => receiver.ReceiveAsync(request, cancellationToken);
 }
