@@ -4,7 +4,7 @@ using TracktileFunctions.Http;
 namespace TracktileFunctions.Erp;
 
 /// <summary>The ERP's REST API (see docs/erp-contract.md). Bound from <c>Erp</c>.</summary>
-public sealed class ErpClientOptions
+public sealed class ErpClientOptions : IValidatableObject
 {
     /// <summary>The configuration section name.</summary>
     public const string SectionName = "Erp";
@@ -25,6 +25,10 @@ public sealed class ErpClientOptions
     /// <summary>Timeouts, retries and the concurrency cap that protects the ERP.</summary>
     [Required]
     public ApiResilienceOptions Resilience { get; set; } = new();
+
+    /// <inheritdoc />
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+        => NestedValidation.Validate(SectionName, (nameof(Auth), Auth), (nameof(Paths), Paths), (nameof(Resilience), Resilience));
 }
 
 /// <summary>The contract's paths; <c>{placeholders}</c> are filled and URL-escaped.</summary>

@@ -4,7 +4,7 @@ using TracktileFunctions.Http;
 namespace TracktileFunctions.Tracktile;
 
 /// <summary>Tracktile's REST API. Bound from <c>Tracktile:Api</c>.</summary>
-public sealed class TracktileClientOptions
+public sealed class TracktileClientOptions : IValidatableObject
 {
     /// <summary>The configuration section name.</summary>
     public const string SectionName = "Tracktile:Api";
@@ -37,4 +37,8 @@ public sealed class TracktileClientOptions
     /// <summary>Timeouts, retries and concurrency.</summary>
     [Required]
     public ApiResilienceOptions Resilience { get; set; } = new();
+
+    /// <inheritdoc />
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+        => NestedValidation.Validate(SectionName, (nameof(Products), Products), (nameof(Resilience), Resilience));
 }

@@ -1,0 +1,89 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace TracktileFunctions.IntegrationTests;
+
+/// <summary>A bad or missing setting stops the app at start with a message naming the setting.</summary>
+public sealed class StartupValidationTests
+{
+    private static readonly Dictionary<string, string?> Valid = new()
+    {
+        ["AzureWebJobsStorage"] = "UseDevelopmentStorage=true",
+        ["Tracktile:Webhook:Secrets:0"] = "s",
+        ["Erp:Webhook:Secrets:0"] = "s",
+        ["Tracktile:Api:BaseUrl"] = "https://api.tracktile.io/",
+        ["Tracktile:Api:Token"] = "api-token",
+        ["Erp:BaseUrl"] = "https://erp.example.test/",
+    };
+
+    private static async Task<Exception?> StartAsync(string? remove = null, params (string Key, string Value)[] set)
+    {
+        var settings = new Dictionary<string, string?>(Valid);
+        if (remove is not null)
+        {
+            settings.Remove(remove);
+        }
+
+        foreach (var (key, value) in set)
+        {
+            settings[key] = value;
+        }
+
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.Services.AddTracktileFunctions(builder.Configuration);
+        using var host = builder.Build();
+        try
+        {
+            await host.StartAsync();
+            await host.StopAsync();
+            return null;
+        }
+        catch (Exception ex) when (ex is OptionsValidationException or AggregateException)
+        {
+            return ex;
+        }
+    }
+
+    [Fact]
+    public async Task StartAsync_AllRequiredSettings_Starts()
+        => Assert.Null(await StartAsync());
+
+    [Theory]
+    [InlineData("Tracktile:Api:Token", "Tracktile:Api:Token")]
+    [InlineData("Tracktile:Api:BaseUrl", "Tracktile:Api:BaseUrl")]
+    [InlineData("Erp:BaseUrl", "Erp:BaseUrl")]
+    [InlineData("Tracktile:Webhook:Secrets:0", "webhook secret")]
+    [InlineData("Erp:Webhook:Secrets:0", "webhook secret")]
+    public async Task StartAsync_RequiredSettingMissing_FailsNamingIt(string setting, string message)
+    {
+        var error = await StartAsync(remove: setting);
+
+        Assert.NotNull(error);
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Erp:Auth:Mode", "Bearer", "Erp:Auth:Token")]
+    [InlineData("Tracktile:Webhook:ToleranceSeconds", "0", "ToleranceSeconds")]
+    [InlineData("Tracktile:Webhook:Routes:0:Kind", "order.status.changed", "at least one queue")]
+    [InlineData("Erp:Resilience:MaxRetries", "0", "Erp:Resilience:MaxRetries")]
+    [InlineData("Tracktile:Api:Products:PageSize", "0", "Tracktile:Api:Products:PageSize")]
+    public async Task StartAsync_InvalidSetting_FailsNamingIt(string setting, string value, string message)
+    {
+        var error = await StartAsync(null, (setting, value));
+
+        Assert.NotNull(error);
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task StartAsync_Failure_DoesNotEchoSecrets()
+    {
+        var error = await StartAsync("Tracktile:Api:BaseUrl", ("Tracktile:Api:Token", "api-very-secret-token"));
+
+        Assert.DoesNotContain("api-very-secret-token", error!.ToString(), StringComparison.Ordinal);
+    }
+}
