@@ -92,6 +92,8 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<ErpInventoryConsumer>();
         services.AddSingleton<ErpProductConsumer>();
         services.AddSingleton<TracktileCustomerConsumer>();
+        services.AddOptions<ErpCustomerOptions>().BindConfiguration(ErpCustomerOptions.SectionName);
+        services.AddSingleton<ErpCustomerConsumer>();
 
         // The product batch.
         services.AddOptions<ProductSyncOptions>().BindConfiguration(ProductSyncOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
@@ -120,9 +122,9 @@ public static class ServiceCollectionExtensions
             .BindConfiguration(section)
             .PostConfigure(o =>
             {
-                if (o.Routes.Count == 0)
+                if (o.IncludeDefaultRoutes)
                 {
-                    o.Routes = [.. defaultRoutes];
+                    o.Routes = [.. defaultRoutes, .. o.Routes];
                 }
             })
             .ValidateDataAnnotations()

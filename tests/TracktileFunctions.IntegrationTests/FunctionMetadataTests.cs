@@ -30,7 +30,7 @@ public sealed class FunctionMetadataTests
             {
                 "ErpCustomerEventsFunction", "ErpWebhookFunction", "InventoryEventsFunction", "OrderEventsFunction",
                 "ProductSyncHttpFunction", "ProductSyncRequestFunction", "ProductSyncTimerFunction", "ProductUpsertFunction",
-                "ReplayPoisonFunction", "ShipmentEventsFunction", "TracktileWebhookFunction",
+                "ReplayPoisonFunction", "ShipmentEventsFunction", "TracktileCustomerEventsFunction", "TracktileWebhookFunction",
             },
             Functions.Value.Keys.Order(StringComparer.Ordinal));
 
@@ -56,6 +56,7 @@ public sealed class FunctionMetadataTests
     [InlineData("ProductUpsertFunction", "tracktile-products")]
     [InlineData("ProductSyncRequestFunction", "product-sync-requests")]
     [InlineData("ErpCustomerEventsFunction", "erp-customers")]
+    [InlineData("TracktileCustomerEventsFunction", "tracktile-customers")]
     public void Metadata_QueueTrigger_ListensOnItsQueueWithTheDefaultConnection(string function, string queue)
     {
         var trigger = Trigger(function);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using TracktileFunctions.Sandbox.Erp;
+using TracktileFunctions.Sandbox.Tracktile;
 
 namespace TracktileFunctions.Sandbox;
 
@@ -9,6 +10,7 @@ public sealed partial class SandboxState
     private readonly List<SalesOrderEntry> _salesOrders = [];
     private readonly List<ShipmentConfirmation> _shipmentConfirmations = [];
     private readonly Dictionary<string, ErpProduct> _erpProducts = new(StringComparer.Ordinal);
+    private readonly List<CustomerPut> _erpCustomerPuts = [];
     private readonly List<StockMovement> _stockMovements = [];
     private readonly Dictionary<StockKey, decimal> _stock = [];
     private int _salesOrderCount;
@@ -38,6 +40,26 @@ public sealed partial class SandboxState
     }
 
     /// <summary>The products upserted through <c>PUT /erp/products/{productId}</c>, by product id.</summary>
+    /// <summary>Every <c>PUT customers/{id}</c> the ERP took (Tracktile -> ERP customer sync).</summary>
+    public IReadOnlyList<CustomerPut> ErpCustomerPuts
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _erpCustomerPuts];
+            }
+        }
+    }
+
+    internal void RecordErpCustomerPut(string customerId, JsonElement body)
+    {
+        lock (_gate)
+        {
+            _erpCustomerPuts.Add(new CustomerPut(customerId, body, TimeProvider.GetUtcNow()));
+        }
+    }
+
     public IReadOnlyDictionary<string, ErpProduct> ErpProducts
     {
         get
@@ -180,6 +202,7 @@ public sealed partial class SandboxState
         _salesOrders.Clear();
         _shipmentConfirmations.Clear();
         _erpProducts.Clear();
+        _erpCustomerPuts.Clear();
         _stockMovements.Clear();
         _stock.Clear();
         _salesOrderCount = 0;

@@ -9,6 +9,7 @@ public sealed partial class SandboxState
     private readonly Dictionary<string, TracktileProduct> _products = new(StringComparer.Ordinal);
     private readonly Dictionary<string, InventoryEntity> _inventoryEntities = new(StringComparer.Ordinal);
     private readonly List<CustomerPut> _customerPuts = [];
+    private readonly Dictionary<string, JsonElement> _tracktileCustomers = new(StringComparer.Ordinal);
 
     /// <summary>The seeded Tracktile orders, by id.</summary>
     public IReadOnlyList<TracktileOrder> Orders
@@ -103,6 +104,25 @@ public sealed partial class SandboxState
         lock (_gate)
         {
             _customerPuts.Add(new CustomerPut(customerId, body, TimeProvider.GetUtcNow()));
+            _tracktileCustomers[customerId] = body;
+        }
+    }
+
+    /// <summary>Sets a customer as Tracktile holds it (what <c>GET /customers/{id}</c> answers), as if changed in Tracktile.</summary>
+    public void SeedCustomer(string customerId, JsonElement body)
+    {
+        lock (_gate)
+        {
+            _tracktileCustomers[customerId] = body;
+        }
+    }
+
+    /// <summary>The customer as Tracktile holds it: the last PUT or seed, or null.</summary>
+    public JsonElement? FindCustomer(string customerId)
+    {
+        lock (_gate)
+        {
+            return _tracktileCustomers.TryGetValue(customerId, out var body) ? body : null;
         }
     }
 
@@ -130,5 +150,6 @@ public sealed partial class SandboxState
         _products.Clear();
         _inventoryEntities.Clear();
         _customerPuts.Clear();
+        _tracktileCustomers.Clear();
     }
 }

@@ -45,6 +45,13 @@ public sealed class ErpClient(HttpClient http, IOptions<ErpClientOptions> option
             HttpMethod.Put, JsonHttp.Path(_paths.UpsertProduct, ("productId", product.ExternalId)), product, idempotencyKey, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Replaces a customer changed in Tracktile.</summary>
+    public async Task PutCustomerAsync(string erpCustomerId, System.Text.Json.JsonElement customer, string idempotencyKey, CancellationToken cancellationToken)
+    {
+        using var _ = await SendAsync(
+            HttpMethod.Put, JsonHttp.Path(_paths.UpsertCustomer, ("customerId", erpCustomerId)), customer, idempotencyKey, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Posts one stock movement (a delta: the idempotency key is what keeps it from counting twice).</summary>
     public async Task PostStockMovementAsync(ErpStockMovement movement, string idempotencyKey, CancellationToken cancellationToken)
     {

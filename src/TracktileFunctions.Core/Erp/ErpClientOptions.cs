@@ -50,6 +50,10 @@ public sealed class ErpPaths
     [Required]
     public string UpsertProduct { get; set; } = "products/{productId}";
 
+    /// <summary>Replace a customer; <c>{customerId}</c> is the ERP's id.</summary>
+    [Required]
+    public string UpsertCustomer { get; set; } = "customers/{customerId}";
+
     /// <summary>Post a stock movement.</summary>
     [Required]
     public string StockMovements { get; set; } = "stock-movements";

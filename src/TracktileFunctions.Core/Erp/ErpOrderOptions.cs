@@ -34,3 +34,17 @@ public sealed class ErpShipmentOptions
     /// <summary>The default for <see cref="ConfirmOnStatuses"/>.</summary>
     public static readonly IReadOnlyList<string> DefaultConfirmOnStatuses = ["in_transit"];
 }
+
+/// <summary>Customers changed in Tracktile, pushed to the ERP. Bound from <c>Erp:Customers</c>.</summary>
+public sealed class ErpCustomerOptions
+{
+    /// <summary>The configuration section name.</summary>
+    public const string SectionName = "Erp:Customers";
+
+    /// <summary>
+    /// The property of Tracktile's customer event that holds the customer id. Tracktile does not document customer
+    /// events (nor whether they exist); route them with a <c>Tracktile:Webhook:Routes</c> entry to
+    /// <c>tracktile-customers</c> once you know the kind.
+    /// </summary>
+    public string CustomerIdProperty { get; set; } = "customerId";
+}

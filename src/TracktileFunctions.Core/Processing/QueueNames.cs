@@ -26,4 +26,7 @@ public static class QueueNames
 
     /// <summary>The ERP's <c>customer.updated</c> events, for Tracktile.</summary>
     public const string ErpCustomers = "erp-customers";
+
+    /// <summary>Tracktile's customer events (kind undocumented: routed only when configured), for the ERP.</summary>
+    public const string TracktileCustomers = "tracktile-customers";
 }

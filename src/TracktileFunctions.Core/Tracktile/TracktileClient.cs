@@ -31,6 +31,15 @@ public sealed class TracktileClient(HttpClient http, IOptions<TracktileClientOpt
         return await JsonHttp.ReadAsync<TracktileInventoryEntity>(response, Error, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Reads a customer (its fields are not documented; it is returned as JSON).</summary>
+    /// <exception cref="TracktileApiException">Tracktile refused (404 for an unknown customer) or did not answer.</exception>
+    public async Task<JsonElement> GetCustomerAsync(string customerId, CancellationToken cancellationToken)
+    {
+        using var response = await JsonHttp.SendAsync(
+            http, HttpMethod.Get, JsonHttp.Path(_options.CustomerPath, ("customerId", customerId)), null, null, Error, cancellationToken).ConfigureAwait(false);
+        return await JsonHttp.ReadAsync<JsonElement>(response, Error, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Replaces a customer (ERP -> Tracktile sync); <paramref name="body"/> is already in Tracktile's format.</summary>
     public async Task PutCustomerAsync(string customerId, JsonElement body, CancellationToken cancellationToken)
     {

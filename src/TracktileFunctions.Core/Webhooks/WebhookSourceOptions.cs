@@ -38,10 +38,14 @@ public sealed class WebhookSourceOptions
     public string TimeProperty { get; set; } = "time";
 
     /// <summary>
-    /// Which queues each kind goes to. A pattern is an exact kind, a prefix ending in <c>.*</c>, or <c>*</c>; every
-    /// matching route contributes its queues. When empty, the source's defaults apply.
+    /// Which queues each kind goes to, in addition to the source's default routes (see
+    /// <see cref="IncludeDefaultRoutes"/>). A pattern is an exact kind, a prefix ending in <c>.*</c>, or <c>*</c>; every
+    /// matching route contributes its queues.
     /// </summary>
     public List<EventRoute> Routes { get; set; } = [];
+
+    /// <summary>Whether the source's default routes apply besides <see cref="Routes"/> (false: only <see cref="Routes"/>).</summary>
+    public bool IncludeDefaultRoutes { get; set; } = true;
 
     /// <summary>Where a kind that matches no route goes: accepted, kept and visible, never rejected.</summary>
     [Required]

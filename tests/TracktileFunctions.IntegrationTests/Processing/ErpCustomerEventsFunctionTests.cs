@@ -15,6 +15,16 @@ public sealed class ErpCustomerEventsFunctionTests(AzuriteFixture azurite, ITest
 {
     private const string Queue = QueueNames.ErpCustomers;
 
+    // Tracktile's customer event kind is not documented: routing it is a setting (here the likely "customer.updated").
+    protected override IEnumerable<KeyValuePair<string, string?>> Settings =>
+    [
+        new("Tracktile:Webhook:Routes:0:Kind", "customer.updated"),
+        new("Tracktile:Webhook:Routes:0:Queues:0", QueueNames.TracktileCustomers),
+    ];
+
+    private static string TracktileCustomerEvent(string id, int minute)
+        => $$"""{"id":"{{id}}","kind":"customer.updated","time":"2024-01-15T10:{{minute:D2}}:00Z","transactionId":"t","customerId":"cus_1"}""";
+
     private static string CustomerEvent(string id, int minute, string name = "Acme Foods", string? tracktileId = "cus_1", string type = "customer.updated")
     {
         var link = tracktileId is null ? "" : $"\"tracktileId\":\"{tracktileId}\",";
@@ -116,6 +126,46 @@ public sealed class ErpCustomerEventsFunctionTests(AzuriteFixture azurite, ITest
         var ledger = new Azure.Data.Tables.TableClient(Azurite.ConnectionString, ProcessedEventStore.TableName);
         var row = (await ledger.GetEntityAsync<Azure.Data.Tables.TableEntity>("tracktile-customers", "erp_noid")).Value;
         Assert.StartsWith("skipped: the ERP customer has no tracktileId", row.GetString("Outcome"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RunAsync_OurWriteComesBackAsTracktileEvent_NoWriteToErp()
+    {
+        await StartFunctionAsync("ErpCustomerEventsFunction");
+        await StartFunctionAsync("TracktileCustomerEventsFunction");
+
+        await PostErpAsync(CustomerEvent("erp_1", 1));
+        await DrainedAsync(Queue);
+        await PostTracktileAsync(TracktileCustomerEvent("evt_cus_echo", 2)); // Tracktile reports the change we made
+        await DrainedAsync(QueueNames.TracktileCustomers);
+
+        Assert.Single(State.CustomerPuts);
+        Assert.Empty(State.ErpCustomerPuts);
+    }
+
+    [Fact]
+    public async Task RunAsync_ChangedInTracktile_OneErpPutAndTheErpEchoStopsThere()
+    {
+        await StartFunctionAsync("ErpCustomerEventsFunction");
+        await StartFunctionAsync("TracktileCustomerEventsFunction");
+        await PostErpAsync(CustomerEvent("erp_1", 1));
+        await DrainedAsync(Queue);
+
+        // Someone renames the customer in Tracktile.
+        var renamed = State.FindCustomer("cus_1")!.Value.GetRawText().Replace("Acme Foods", "Acme Foods International", StringComparison.Ordinal);
+        State.SeedCustomer("cus_1", System.Text.Json.JsonDocument.Parse(renamed).RootElement.Clone());
+        await PostTracktileAsync(TracktileCustomerEvent("evt_cus_rename", 5));
+        await DrainedAsync(QueueNames.TracktileCustomers);
+
+        var put = Assert.Single(State.ErpCustomerPuts);
+        Assert.Equal(("C-1001", "cus_1", "Acme Foods International"),
+            (put.CustomerId, put.Body.GetProperty("tracktileId").GetString(), put.Body.GetProperty("name").GetString()));
+
+        // The ERP now reports that same change back: nothing more is written anywhere.
+        await PostErpAsync(CustomerEvent("erp_echo_back", 6, name: "Acme Foods International"));
+        await DrainedAsync(Queue);
+        Assert.Single(State.CustomerPuts);
+        Assert.Single(State.ErpCustomerPuts);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using TracktileFunctions.Sandbox.Hosting;
 
 namespace TracktileFunctions.Sandbox.Erp;
@@ -16,6 +17,17 @@ internal static class ErpEndpoints
         erp.MapPost("/shipments/{shipmentId}/confirm", ConfirmShipmentAsync);
         erp.MapPut("/products/{productId}", UpsertProductAsync);
         erp.MapPost("/stock-movements", PostStockMovementAsync);
+        erp.MapPut("/customers/{customerId}", async (string customerId, HttpRequest request, SandboxState state) =>
+        {
+            var body = await JsonBody.ReadAsync<JsonElement>(request);
+            if (body.Problem is not null)
+            {
+                return BodyProblem(body);
+            }
+
+            state.RecordErpCustomerPut(customerId, body.Raw);
+            return Results.Json(new { id = customerId }, SandboxJson.Options);
+        });
         app.MapFallback(SandboxPaths.Erp + "/{**path}", () => SandboxErrors.Erp(StatusCodes.Status404NotFound, "not_found", "No such endpoint."));
     }
 

@@ -18,6 +18,9 @@ internal static class TracktileEndpoints
         tracktile.MapGet("/orders/{orderId}", GetOrder);
         tracktile.MapGet("/products", GetProducts);
         tracktile.MapPut("/customers/{customerId}", PutCustomerAsync);
+        tracktile.MapGet("/customers/{customerId}", (string customerId, SandboxState state) => state.FindCustomer(customerId) is { } customer
+            ? Results.Json(customer, SandboxJson.Options)
+            : SandboxErrors.Tracktile(StatusCodes.Status404NotFound, $"Customer '{customerId}' not found."));
         tracktile.MapGet("/inventory/entities/{entityId}", GetInventoryEntity);
         app.MapFallback(SandboxPaths.Tracktile + "/{**path}", () => SandboxErrors.Tracktile(StatusCodes.Status404NotFound, "No such endpoint."));
     }

@@ -1,0 +1,12 @@
+using Microsoft.Azure.Functions.Worker;
+using TracktileFunctions.Processing;
+
+namespace TracktileFunctions.Functions;
+
+/// <summary><c>tracktile-customers</c> -> ERP customers (two-way sync, Tracktile -> ERP), when Tracktile's customer events are routed there.</summary>
+public sealed class TracktileCustomerEventsFunction(QueueEventProcessor processor, ErpCustomerConsumer consumer)
+{
+    [Function(nameof(TracktileCustomerEventsFunction))]
+    public Task RunAsync([QueueTrigger(QueueNames.TracktileCustomers)] string message, long dequeueCount, CancellationToken cancellationToken)
+        => processor.ProcessAsync(QueueNames.TracktileCustomers, message, dequeueCount, consumer, cancellationToken);
+}
