@@ -74,12 +74,14 @@ public static class ServiceCollectionExtensions
             .AddStandardResilienceHandler()
             .Configure((options, sp) => sp.GetRequiredService<IOptions<ErpClientOptions>>().Value.Resilience.ApplyTo(options));
 
-        // Queue processing: de-duplication ledger, sync state, failure log, and one consumer per queue.
+        // Queue processing: de-duplication ledger, sync state, failure log, and one consumer per queue. Consumers are
+        // transient so each invocation gets typed HttpClients whose handlers the factory rotates (DNS changes).
         services.AddSingleton(sp => new ProcessedEventStore(Table(sp, ProcessedEventStore.TableName), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new SyncStateStore(Table(sp, SyncStateStore.TableName)));
         services.AddSingleton(sp => new FailureLog(Table(sp, FailureLog.TableName), sp.GetRequiredService<EventPublisher>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddOptions<ProcessingOptions>().BindConfiguration(ProcessingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<QueueEventProcessor>();
-        services.AddSingleton<PoisonReplayer>();
+        services.AddTransient<PoisonReplayer>();
 
         services.AddOptions<ErpOrderOptions>().BindConfiguration(ErpOrderOptions.SectionName)
             .PostConfigure(o => o.CreateOnStatuses = o.CreateOnStatuses.Count == 0 ? [.. ErpOrderOptions.DefaultCreateOnStatuses] : o.CreateOnStatuses);
@@ -87,18 +89,18 @@ public static class ServiceCollectionExtensions
             .PostConfigure(o => o.ConfirmOnStatuses = o.ConfirmOnStatuses.Count == 0 ? [.. ErpShipmentOptions.DefaultConfirmOnStatuses] : o.ConfirmOnStatuses);
         services.AddOptions<ErpInventoryOptions>().BindConfiguration(ErpInventoryOptions.SectionName)
             .PostConfigure(o => o.Movements = o.Movements.Count == 0 ? new(ErpInventoryOptions.DefaultMovements, StringComparer.Ordinal) : o.Movements);
-        services.AddSingleton<ErpOrderConsumer>();
-        services.AddSingleton<ErpShipmentConsumer>();
-        services.AddSingleton<ErpInventoryConsumer>();
-        services.AddSingleton<ErpProductConsumer>();
-        services.AddSingleton<TracktileCustomerConsumer>();
+        services.AddTransient<ErpOrderConsumer>();
+        services.AddTransient<ErpShipmentConsumer>();
+        services.AddTransient<ErpInventoryConsumer>();
+        services.AddTransient<ErpProductConsumer>();
+        services.AddTransient<TracktileCustomerConsumer>();
         services.AddOptions<ErpCustomerOptions>().BindConfiguration(ErpCustomerOptions.SectionName);
-        services.AddSingleton<ErpCustomerConsumer>();
+        services.AddTransient<ErpCustomerConsumer>();
 
         // The product batch.
         services.AddOptions<ProductSyncOptions>().BindConfiguration(ProductSyncOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton(sp => ActivatorUtilities.CreateInstance<ProductSyncService>(sp, Table(sp, ProductSyncService.RunsTableName)));
-        services.AddSingleton<ProductSyncRunner>();
+        services.AddTransient(sp => ActivatorUtilities.CreateInstance<ProductSyncService>(sp, Table(sp, ProductSyncService.RunsTableName)));
+        services.AddTransient<ProductSyncRunner>();
 
         return services;
     }

@@ -92,6 +92,10 @@ public sealed class FunctionMetadataTests
     }
 
     [Fact]
+    public void HostJson_MaxDequeueCount_EqualsTheAppsOwnPoisonAttempt()
+        => Assert.Equal(Infrastructure.HostJsonQueueOptions.Load().MaxDequeueCount, new TracktileFunctions.Processing.ProcessingOptions().MaxDequeueCount);
+
+    [Fact]
     public void Output_HostJsonAndWorkerConfig_AreNextToTheApp()
     {
         Assert.True(File.Exists(Path.Combine(AppContext.BaseDirectory, "host.json")));

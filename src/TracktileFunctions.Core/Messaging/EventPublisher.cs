@@ -11,6 +11,9 @@ namespace TracktileFunctions.Messaging;
 /// </summary>
 public sealed class EventPublisher(QueueServiceClient queues, PayloadStore payloads)
 {
+    /// <summary>Messages never expire (the default is 7 days): an event waiting out an outage, or in a poison queue, stays.</summary>
+    private static readonly TimeSpan NeverExpires = TimeSpan.FromSeconds(-1);
+
     private readonly ConcurrentDictionary<string, QueueClient> _clients = new(StringComparer.Ordinal);
 
     /// <summary>
@@ -48,12 +51,12 @@ public sealed class EventPublisher(QueueServiceClient queues, PayloadStore paylo
     {
         try
         {
-            await queue.SendMessageAsync(body, cancellationToken: cancellationToken).ConfigureAwait(false);
+            await queue.SendMessageAsync(body, timeToLive: NeverExpires, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
         catch (RequestFailedException ex) when (ex.ErrorCode == QueueErrorCode.QueueNotFound)
         {
             await queue.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-            await queue.SendMessageAsync(body, cancellationToken: cancellationToken).ConfigureAwait(false);
+            await queue.SendMessageAsync(body, timeToLive: NeverExpires, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
     }
 }

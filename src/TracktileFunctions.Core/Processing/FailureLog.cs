@@ -19,9 +19,10 @@ public sealed class FailureLog(LazyTable table, EventPublisher queues, TimeProvi
     public static string PoisonQueueName(string queue) => queue + "-poison";
 
     /// <summary>Moves <paramref name="message"/> to the poison queue now and records why.</summary>
-    public async Task PoisonAsync(string queue, string message, string? eventId, string? kind, string reason, CancellationToken cancellationToken)
+    public async Task PoisonAsync(
+        string queue, string message, string? eventId, string? kind, string reason, CancellationToken cancellationToken, long? attempt = null)
     {
-        await RecordAsync(queue, eventId, kind, reason, attempt: null, poisoned: true, cancellationToken).ConfigureAwait(false);
+        await RecordAsync(queue, eventId, kind, reason, attempt, poisoned: true, cancellationToken).ConfigureAwait(false);
         await queues.SendAsync(PoisonQueueName(queue), BinaryData.FromString(message), cancellationToken).ConfigureAwait(false);
     }
 

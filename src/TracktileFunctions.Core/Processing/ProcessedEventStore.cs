@@ -20,8 +20,12 @@ public sealed class ProcessedEventStore(LazyTable table, TimeProvider timeProvid
     private const string Processing = "processing";
     private const string Done = "done";
 
-    /// <summary>Claims <paramref name="eventId"/> for <paramref name="consumer"/>.</summary>
-    public async Task<LedgerClaim> TryClaimAsync(string consumer, string eventId, string kind, CancellationToken cancellationToken)
+    /// <summary>
+    /// Claims <paramref name="eventId"/> for <paramref name="consumer"/> on behalf of the queue message
+    /// <paramref name="messageId"/>. A claim left by an earlier attempt of the same message (a crash, a cancellation)
+    /// is taken over at once: the queue only hands a message out again once its previous attempt has ended.
+    /// </summary>
+    public async Task<LedgerClaim> TryClaimAsync(string consumer, string eventId, string kind, string messageId, CancellationToken cancellationToken)
     {
         var now = timeProvider.GetUtcNow();
         var claim = new TableEntity(consumer, TableKeys.Escape(eventId))
@@ -30,6 +34,7 @@ public sealed class ProcessedEventStore(LazyTable table, TimeProvider timeProvid
             ["Kind"] = kind,
             ["State"] = Processing,
             ["ClaimedUntil"] = now + Lease,
+            ["MessageId"] = messageId,
         };
 
         try
@@ -56,7 +61,7 @@ public sealed class ProcessedEventStore(LazyTable table, TimeProvider timeProvid
             return LedgerClaim.AlreadyProcessed;
         }
 
-        if (row.GetDateTimeOffset("ClaimedUntil") is { } until && until > now)
+        if (row.GetString("MessageId") != messageId && row.GetDateTimeOffset("ClaimedUntil") is { } until && until > now)
         {
             return LedgerClaim.InProgress;
         }
@@ -64,7 +69,7 @@ public sealed class ProcessedEventStore(LazyTable table, TimeProvider timeProvid
         try
         {
             await table.RunAsync(t => t.UpdateEntityAsync(claim, row.ETag, TableUpdateMode.Replace, cancellationToken), cancellationToken).ConfigureAwait(false);
-            return LedgerClaim.Claimed; // the previous holder's lease ran out
+            return LedgerClaim.Claimed; // an earlier attempt of this message, or a holder whose lease ran out
         }
         catch (RequestFailedException ex) when (ex.Status is 404 or 412)
         {
@@ -111,6 +116,9 @@ public enum LedgerClaim
     /// <summary>The event was processed before: skip it.</summary>
     AlreadyProcessed,
 
-    /// <summary>Another delivery is processing it right now; if that one fails, its own message is retried.</summary>
+    /// <summary>
+    /// Another message (a duplicate delivery) is processing it right now; if that one fails, its own message is
+    /// retried and claims it again, so this copy can be let go.
+    /// </summary>
     InProgress,
 }

@@ -1,5 +1,6 @@
 using Azure;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using TracktileFunctions.Http;
 using TracktileFunctions.Messaging;
 
@@ -11,15 +12,21 @@ namespace TracktileFunctions.Processing;
 /// duplicates are skipped; a transient failure is recorded and rethrown so the queue retries it (and finally poisons it).
 /// </summary>
 public sealed partial class QueueEventProcessor(
-    EventMessageReader reader, ProcessedEventStore ledger, FailureLog failures, ILogger<QueueEventProcessor> logger)
+    EventMessageReader reader,
+    ProcessedEventStore ledger,
+    FailureLog failures,
+    IOptions<ProcessingOptions> options,
+    ILogger<QueueEventProcessor> logger)
 {
     /// <summary>Processes <paramref name="message"/> from <paramref name="queue"/>.</summary>
     /// <param name="queue">The queue the message came from.</param>
     /// <param name="message">The message text, as the queue trigger decoded it.</param>
+    /// <param name="messageId">The queue message's id (the same for every attempt of one message).</param>
     /// <param name="dequeueCount">How many times the queue has handed this message out, this time included.</param>
     /// <param name="consumer">What applies the event.</param>
     /// <param name="cancellationToken">The invocation's cancellation.</param>
-    public async Task ProcessAsync(string queue, string message, long dequeueCount, IEventConsumer consumer, CancellationToken cancellationToken)
+    public async Task ProcessAsync(
+        string queue, string message, string messageId, long dequeueCount, IEventConsumer consumer, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(consumer);
         WebhookEventReceived evt;
@@ -36,7 +43,7 @@ public sealed partial class QueueEventProcessor(
         }
 
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["EventId"] = evt.EventId, ["EventKind"] = evt.Kind });
-        switch (await ledger.TryClaimAsync(consumer.Name, evt.EventId, evt.Kind, cancellationToken).ConfigureAwait(false))
+        switch (await ledger.TryClaimAsync(consumer.Name, evt.EventId, evt.Kind, messageId, cancellationToken).ConfigureAwait(false))
         {
             case LedgerClaim.AlreadyProcessed:
                 LogDuplicate(consumer.Name, evt.Kind, evt.EventId);
@@ -58,8 +65,18 @@ public sealed partial class QueueEventProcessor(
             await failures.PoisonAsync(queue, message, evt.EventId, evt.Kind, ex.Message, cancellationToken).ConfigureAwait(false);
             return;
         }
-        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (dequeueCount >= options.Value.MaxDequeueCount && !cancellationToken.IsCancellationRequested)
         {
+            // The last attempt: poison it here, with the reason, rather than leave it to the host's expiring copy.
+            var reason = $"gave up after {dequeueCount} attempts: {ex.GetType().Name}: {ex.Message}";
+            LogPoisoned(consumer.Name, evt.Kind, evt.EventId, reason);
+            await ledger.ReleaseAsync(consumer.Name, evt.EventId, CancellationToken.None).ConfigureAwait(false);
+            await failures.PoisonAsync(queue, message, evt.EventId, evt.Kind, reason, CancellationToken.None, dequeueCount).ConfigureAwait(false);
+            return;
+        }
+        catch (Exception ex)
+        {
+            // Transient, or cancelled (host shutdown): give the claim up so the message's next attempt takes it.
             LogRetrying(ex, consumer.Name, evt.Kind, evt.EventId, dequeueCount);
             await ReleaseAndRecordAsync(queue, consumer, evt, dequeueCount, ex).ConfigureAwait(false);
             throw;

@@ -80,9 +80,11 @@ public sealed partial class ProductSyncService(
             throw;
         }
 
-        // A run covers [from, startedAt]: it may move the watermark only if it started at or before the stored one.
+        // A run covers [from, startedAt]: it may move the watermark only if it reached back at least as far as the
+        // watermark (or, before the first run, as far as a first run would), so a recent backfill skips nothing.
         var watermark = stored;
-        if (from is null || stored is null || from <= stored)
+        var required = stored ?? _options.InitialSince;
+        if (since is null || (required is { } r && since <= r))
         {
             watermark = await AdvanceAsync(startedAt - TimeSpan.FromSeconds(_options.OverlapSeconds), trigger, cancellationToken).ConfigureAwait(false);
         }

@@ -7,6 +7,6 @@ namespace TracktileFunctions.Functions;
 public sealed class ErpCustomerEventsFunction(QueueEventProcessor processor, TracktileCustomerConsumer consumer)
 {
     [Function(nameof(ErpCustomerEventsFunction))]
-    public Task RunAsync([QueueTrigger(QueueNames.ErpCustomers)] string message, long dequeueCount, CancellationToken cancellationToken)
-        => processor.ProcessAsync(QueueNames.ErpCustomers, message, dequeueCount, consumer, cancellationToken);
+    public Task RunAsync([QueueTrigger(QueueNames.ErpCustomers)] string message, string id, long dequeueCount, CancellationToken cancellationToken)
+        => processor.ProcessAsync(QueueNames.ErpCustomers, message, id, dequeueCount, consumer, cancellationToken);
 }

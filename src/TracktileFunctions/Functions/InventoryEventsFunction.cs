@@ -7,6 +7,6 @@ namespace TracktileFunctions.Functions;
 public sealed class InventoryEventsFunction(QueueEventProcessor processor, ErpInventoryConsumer consumer)
 {
     [Function(nameof(InventoryEventsFunction))]
-    public Task RunAsync([QueueTrigger(QueueNames.TracktileInventory)] string message, long dequeueCount, CancellationToken cancellationToken)
-        => processor.ProcessAsync(QueueNames.TracktileInventory, message, dequeueCount, consumer, cancellationToken);
+    public Task RunAsync([QueueTrigger(QueueNames.TracktileInventory)] string message, string id, long dequeueCount, CancellationToken cancellationToken)
+        => processor.ProcessAsync(QueueNames.TracktileInventory, message, id, dequeueCount, consumer, cancellationToken);
 }

@@ -7,6 +7,6 @@ namespace TracktileFunctions.Functions;
 public sealed class OrderEventsFunction(QueueEventProcessor processor, ErpOrderConsumer consumer)
 {
     [Function(nameof(OrderEventsFunction))]
-    public Task RunAsync([QueueTrigger(QueueNames.TracktileOrders)] string message, long dequeueCount, CancellationToken cancellationToken)
-        => processor.ProcessAsync(QueueNames.TracktileOrders, message, dequeueCount, consumer, cancellationToken);
+    public Task RunAsync([QueueTrigger(QueueNames.TracktileOrders)] string message, string id, long dequeueCount, CancellationToken cancellationToken)
+        => processor.ProcessAsync(QueueNames.TracktileOrders, message, id, dequeueCount, consumer, cancellationToken);
 }

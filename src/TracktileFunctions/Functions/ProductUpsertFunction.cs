@@ -7,6 +7,6 @@ namespace TracktileFunctions.Functions;
 public sealed class ProductUpsertFunction(QueueEventProcessor processor, ErpProductConsumer consumer)
 {
     [Function(nameof(ProductUpsertFunction))]
-    public Task RunAsync([QueueTrigger(QueueNames.TracktileProducts)] string message, long dequeueCount, CancellationToken cancellationToken)
-        => processor.ProcessAsync(QueueNames.TracktileProducts, message, dequeueCount, consumer, cancellationToken);
+    public Task RunAsync([QueueTrigger(QueueNames.TracktileProducts)] string message, string id, long dequeueCount, CancellationToken cancellationToken)
+        => processor.ProcessAsync(QueueNames.TracktileProducts, message, id, dequeueCount, consumer, cancellationToken);
 }

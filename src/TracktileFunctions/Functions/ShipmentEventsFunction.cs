@@ -7,6 +7,6 @@ namespace TracktileFunctions.Functions;
 public sealed class ShipmentEventsFunction(QueueEventProcessor processor, ErpShipmentConsumer consumer)
 {
     [Function(nameof(ShipmentEventsFunction))]
-    public Task RunAsync([QueueTrigger(QueueNames.TracktileShipments)] string message, long dequeueCount, CancellationToken cancellationToken)
-        => processor.ProcessAsync(QueueNames.TracktileShipments, message, dequeueCount, consumer, cancellationToken);
+    public Task RunAsync([QueueTrigger(QueueNames.TracktileShipments)] string message, string id, long dequeueCount, CancellationToken cancellationToken)
+        => processor.ProcessAsync(QueueNames.TracktileShipments, message, id, dequeueCount, consumer, cancellationToken);
 }

@@ -7,6 +7,6 @@ namespace TracktileFunctions.Functions;
 public sealed class TracktileCustomerEventsFunction(QueueEventProcessor processor, ErpCustomerConsumer consumer)
 {
     [Function(nameof(TracktileCustomerEventsFunction))]
-    public Task RunAsync([QueueTrigger(QueueNames.TracktileCustomers)] string message, long dequeueCount, CancellationToken cancellationToken)
-        => processor.ProcessAsync(QueueNames.TracktileCustomers, message, dequeueCount, consumer, cancellationToken);
+    public Task RunAsync([QueueTrigger(QueueNames.TracktileCustomers)] string message, string id, long dequeueCount, CancellationToken cancellationToken)
+        => processor.ProcessAsync(QueueNames.TracktileCustomers, message, id, dequeueCount, consumer, cancellationToken);
 }

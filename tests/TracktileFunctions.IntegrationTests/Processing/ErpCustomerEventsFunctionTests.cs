@@ -72,6 +72,7 @@ public sealed class ErpCustomerEventsFunctionTests(AzuriteFixture azurite, ITest
 
         await DrainedAsync(Queue);
         Assert.Single(State.CustomerPuts);
+        Assert.Single(State.CallsTo("PUT", "/tracktile/customers/cus_1"));
     }
 
     [Fact]

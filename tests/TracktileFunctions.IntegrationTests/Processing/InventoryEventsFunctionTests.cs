@@ -45,6 +45,7 @@ public sealed class InventoryEventsFunctionTests(AzuriteFixture azurite, ITestOu
 
         await DrainedAsync(Queue);
         Assert.Single(State.StockMovements);
+        Assert.Single(State.CallsTo("POST", "/erp/stock-movements")); // the ledger stopped the copies, not the ERP
         Assert.Equal(10m, State.StockOf("prod_9", "BATCH-009", "WH1/RECEIVING"));
     }
 
@@ -67,6 +68,7 @@ public sealed class InventoryEventsFunctionTests(AzuriteFixture azurite, ITestOu
         }
 
         Assert.Equal(3, State.StockMovements.Count);
+        Assert.Equal(3, State.CallsTo("POST", "/erp/stock-movements").Count);
         Assert.Equal(0m, State.StockOf("prod_5", "BATCH-005", "WH1/RECEIVING"));
         Assert.Equal(0m, State.StockOf("prod_5", "BATCH-005", "WH1/SHIPPING"));
         Assert.Equal(0m, State.LotTotal("prod_5", "BATCH-005"));

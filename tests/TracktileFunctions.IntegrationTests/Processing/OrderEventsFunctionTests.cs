@@ -33,6 +33,8 @@ public sealed class OrderEventsFunctionTests(AzuriteFixture azurite, ITestOutput
         await DrainedAsync(Queue);
         var order = Assert.Single(State.SalesOrders);
         Assert.Equal(("ord_1", "ready"), (order.ExternalId, order.Status));
+        Assert.Single(State.CallsTo("POST", "/erp/sales-orders")); // one call, not ten the ERP had to de-duplicate
+        Assert.Single(State.CallsTo("GET", "/tracktile/orders/ord_1"));
         Assert.Single(order.StatusHistory);
         Assert.Equal(2, order.Body.GetProperty("lines").GetArrayLength());
         Assert.Equal(0, await Azurite.MessageCountAsync(Queue + "-poison"));
@@ -44,8 +46,10 @@ public sealed class OrderEventsFunctionTests(AzuriteFixture azurite, ITestOutput
         SeedOrder("ord_2");
         string[] statuses = ["pending", "ready", "inProgress", "completed"];
         var events = statuses.Select((s, i) => OrderEvent($"evt_s{i}", "ord_2", s, T0.AddMinutes(i))).ToList();
-        var shuffled = events.OrderBy(_ => Random.Shared.Next()).ToList();
-        Output.WriteLine("order: " + string.Join(", ", shuffled.Select(e => e[7..14])));
+        var seed = Environment.TickCount;
+        var random = new Random(seed);
+        var shuffled = events.OrderBy(_ => random.Next()).ToList();
+        Output.WriteLine($"seed {seed}: " + string.Join(", ", shuffled.Select(e => e[7..14])));
         await StartFunctionAsync("OrderEventsFunction");
 
         foreach (var json in shuffled)
@@ -200,5 +204,7 @@ public sealed class OrderEventsFunctionTests(AzuriteFixture azurite, ITestOutput
         Assert.Equal(attempts, State.CallsTo("POST", "/erp/sales-orders").Count);
         var failure = Assert.Single(await FailuresAsync(Queue));
         Assert.Equal(host.QueueOptions.MaxDequeueCount, failure.GetInt64("Attempt"));
+        Assert.True(failure.GetBoolean("Poisoned"));
+        Assert.StartsWith($"gave up after {host.QueueOptions.MaxDequeueCount} attempts", failure.GetString("Reason"), StringComparison.Ordinal);
     }
 }

@@ -22,6 +22,7 @@ public sealed class ShipmentEventsFunctionTests(AzuriteFixture azurite, ITestOut
         await DrainedAsync(QueueNames.TracktileShipments);
 
         var confirmation = Assert.Single(State.ShipmentConfirmations);
+        Assert.Single(State.CallsTo("POST", "/erp/shipments/shp_1/confirm"));
         Assert.Equal(("shp_1", "in_transit"), (confirmation.ShipmentId, confirmation.Status));
         Assert.Equal("SHP-001", confirmation.Body.GetProperty("shipmentNumber").GetString());
         Assert.Equal("tracktile-shipment-shp_1-in_transit", confirmation.IdempotencyKey);

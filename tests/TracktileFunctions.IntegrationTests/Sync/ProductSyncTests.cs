@@ -187,6 +187,20 @@ public sealed class ProductSyncTests(AzuriteFixture azurite, ITestOutputHelper o
     }
 
     [Fact]
+    public async Task RunAsync_RecentBackfillBeforeFirstRun_LeavesWatermarkSoNothingIsSkipped()
+    {
+        SeedProducts(10, Base);
+
+        var backfill = await Sync().RunAsync(Base.AddMinutes(5), "manual", CancellationToken.None);
+        Assert.Equal(5, backfill.HandedOff);
+        Assert.Null(await Sync().GetWatermarkAsync(CancellationToken.None));
+
+        var first = await Sync().RunAsync(null, "schedule", CancellationToken.None);
+        Assert.Equal(10, first.HandedOff);
+        Assert.NotNull(await Sync().GetWatermarkAsync(CancellationToken.None));
+    }
+
+    [Fact]
     public async Task RunAsync_AfterRestart_ContinuesFromStoredWatermark()
     {
         SeedProducts(5, Base);
