@@ -32,7 +32,13 @@ public sealed class ErpAuthenticationHandler(IOptions<ErpClientOptions> options,
                 break;
         }
 
-        return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        if (auth.Mode == ErpAuthMode.OAuth2ClientCredentials && response.StatusCode == System.Net.HttpStatusCode.Unauthorized)
+        {
+            tokens.Invalidate(); // revoked or rotated early: the next attempt fetches a new token
+        }
+
+        return response;
     }
 }
 
@@ -82,6 +88,9 @@ public sealed class ErpTokenSource(HttpClient http, IOptions<ErpClientOptions> o
             _gate.Release();
         }
     }
+
+    /// <summary>Drops the cached token (the ERP refused it).</summary>
+    public void Invalidate() => _cached = null;
 
     /// <inheritdoc />
     public void Dispose() => _gate.Dispose();

@@ -30,12 +30,8 @@ public static class ErpProductMapping
             product.TryGetProperty("attributes", out var attributes) && attributes.ValueKind == JsonValueKind.Object ? attributes.Clone() : null);
     }
 
-    /// <summary>The idempotency key of one product version's upsert.</summary>
-    public static string UpsertKey(ErpProduct product)
-    {
-        ArgumentNullException.ThrowIfNull(product);
-        return $"tracktile-product-{product.ExternalId}-{product.ModifiedAt?.UtcTicks.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unversioned"}";
-    }
+    /// <summary>The idempotency key of one product version's upsert (the hand-off's event id: product id and version).</summary>
+    public static string UpsertKey(string productEventId) => $"tracktile-product-{productEventId}";
 
     private static string? String(JsonElement product, string name)
         => product.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;

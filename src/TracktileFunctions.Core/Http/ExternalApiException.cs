@@ -23,7 +23,12 @@ public abstract class ExternalApiException : Exception
     /// <summary>The system's request id, for its support.</summary>
     public string? RequestId { get; }
 
-    /// <summary>True for answers worth retrying later: 408, 429, 5xx, no answer, or a malformed success answer.</summary>
-    public bool IsTransient => Status is 0 or (int)HttpStatusCode.RequestTimeout or (int)HttpStatusCode.TooManyRequests or >= 500
+    /// <summary>
+    /// True for answers worth retrying later: 408, 429, 5xx, no answer, a malformed success answer, and 401/403 (an
+    /// expired, revoked or rotated credential is fixed in configuration, not in the event: the event waits for it
+    /// through the queue's retries instead of going to poison at once).
+    /// </summary>
+    public bool IsTransient => Status is 0 or (int)HttpStatusCode.Unauthorized or (int)HttpStatusCode.Forbidden
+            or (int)HttpStatusCode.RequestTimeout or (int)HttpStatusCode.TooManyRequests or >= 500
         || ErrorCode == JsonHttp.MalformedResponse;
 }

@@ -18,4 +18,8 @@ public sealed record WebhookEventReceived(
     string Kind,
     DateTimeOffset? EventTime,
     DateTimeOffset ReceivedAt,
-    JsonElement Payload);
+    JsonElement Payload)
+{
+    /// <summary>Which delivery of the queue message this is (1 for the first); above 1, an earlier attempt may have had effects.</summary>
+    public long Attempt { get; init; } = 1;
+}

@@ -22,7 +22,7 @@ public sealed class ErpCustomerConsumer(TracktileClient tracktile, ErpClient erp
         var customerId = evt.RequiredString(options.Value.CustomerIdProperty);
         var time = evt.EffectiveTime();
         var record = await state.GetAsync(TracktileCustomerConsumer.Scope, customerId, cancellationToken).ConfigureAwait(false);
-        if (record is not null && record.IsNewerThan(time))
+        if (record is not null && record.IsNewerThan(time, evt.EventId))
         {
             return $"stale: older than the change applied at {record.AppliedEventTime:O}";
         }
@@ -41,7 +41,7 @@ public sealed class ErpCustomerConsumer(TracktileClient tracktile, ErpClient erp
             return "skipped: the Tracktile customer has no externalId, so there is no ERP customer to update";
         }
 
-        await erp.PutCustomerAsync(erpId, TracktileCustomerMapping.ToErp(customer, customerId), $"tracktile-customer-{customerId}-{hash[..16]}", cancellationToken).ConfigureAwait(false);
+        await erp.PutCustomerAsync(erpId, TracktileCustomerMapping.ToErp(customer, customerId), $"tracktile-customer-{evt.EventId}", cancellationToken).ConfigureAwait(false);
         var next = new SyncRecord(TracktileCustomerConsumer.Scope, customerId)
         {
             TargetId = customerId,

@@ -37,8 +37,16 @@ public sealed class ErpOrderConsumer(
         var time = evt.EffectiveTime();
 
         var record = await state.GetAsync(Scope, orderId, cancellationToken).ConfigureAwait(false);
-        if (record is not null && record.IsNewerThan(time))
+        if (record is not null && record.IsNewerThan(time, evt.EventId))
         {
+            if (evt.Attempt > 1 && record.TargetId is not null && record.Status is not null)
+            {
+                // An earlier attempt of this older event may have reached the ERP after the newer one and then died
+                // before saving: put the newer status back.
+                await SendStatusAsync(record.TargetId, record.Status, record.AppliedEventTime, record.AppliedEventId!,
+                    $"{ErpOrderMapping.StatusKey(record.AppliedEventId!)}-reassert-{evt.EventId}", cancellationToken).ConfigureAwait(false);
+            }
+
             return $"stale: {status} at {time:O} is older than {record.Status} at {record.AppliedEventTime:O}";
         }
 
@@ -112,7 +120,7 @@ public sealed class ErpOrderConsumer(
 
             // Another event of this order saved in between: its ERP call and ours landed in an unknown order, so
             // unless both sent the same status, the newer one is sent again.
-            var newest = current.IsNewerThan(next.AppliedEventTime!.Value) ? current : next;
+            var newest = current.IsNewerThan(next.AppliedEventTime!.Value, next.AppliedEventId!) ? current : next;
             var erpId = next.TargetId ?? current.TargetId;
             if (erpId is not null && newest.Status is not null && current.Status != next.Status)
             {

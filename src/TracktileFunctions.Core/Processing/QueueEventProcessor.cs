@@ -32,7 +32,7 @@ public sealed partial class QueueEventProcessor(
         WebhookEventReceived evt;
         try
         {
-            evt = await reader.ReadAsync(message, cancellationToken).ConfigureAwait(false);
+            evt = await reader.ReadAsync(message, cancellationToken).ConfigureAwait(false) with { Attempt = dequeueCount };
         }
         catch (Exception ex) when (ex is InvalidEventMessageException or System.Text.Json.JsonException
             || ex is RequestFailedException { Status: 404 })

@@ -92,6 +92,11 @@ public sealed class SyncRecord : ITableEntity
     /// <summary>The time of the last applied event: older events are stale.</summary>
     public DateTimeOffset? AppliedEventTime { get; set; }
 
-    /// <summary>True when an event at <paramref name="eventTime"/> is older than what was applied.</summary>
-    public bool IsNewerThan(DateTimeOffset eventTime) => AppliedEventTime is { } applied && applied > eventTime;
+    /// <summary>
+    /// True when the applied event is newer than an event at <paramref name="eventTime"/> with id
+    /// <paramref name="eventId"/>. Equal times are ordered by event id, so every instance agrees on one winner.
+    /// </summary>
+    public bool IsNewerThan(DateTimeOffset eventTime, string eventId)
+        => AppliedEventTime is { } applied
+            && (applied > eventTime || (applied == eventTime && string.CompareOrdinal(AppliedEventId, eventId) > 0));
 }

@@ -40,7 +40,7 @@ public sealed class TracktileCustomerConsumer(TracktileClient tracktile, SyncSta
         var hash = TracktileCustomerMapping.Hash(body);
         var time = evt.EffectiveTime();
         var record = await state.GetAsync(Scope, tracktileId, cancellationToken).ConfigureAwait(false);
-        if (record is not null && record.IsNewerThan(time))
+        if (record is not null && record.IsNewerThan(time, evt.EventId))
         {
             return $"stale: older than the update applied at {record.AppliedEventTime:O}";
         }
@@ -76,7 +76,7 @@ public sealed class TracktileCustomerConsumer(TracktileClient tracktile, SyncSta
                 break; // a redelivered copy of this very event saved first
             }
 
-            var newest = current.IsNewerThan(next.AppliedEventTime!.Value) ? current : next;
+            var newest = current.IsNewerThan(next.AppliedEventTime!.Value, next.AppliedEventId!) ? current : next;
             if (current.Hash != next.Hash)
             {
                 await tracktile.PutCustomerAsync(tracktileId, JsonElement.Parse(newest.Status!), cancellationToken).ConfigureAwait(false);

@@ -102,8 +102,10 @@ public sealed partial class ProductSyncService(
             && product.TryGetProperty(_products.ModifiedAtProperty, out var m) && m.TryGetDateTimeOffset(out var parsed) ? parsed : null;
         var payload = JsonSerializer.SerializeToUtf8Bytes(product);
 
-        // One message id per product version: the ledger then skips a version an overlapping run handed off again.
-        var version = modifiedAt?.UtcDateTime.ToString("O", CultureInfo.InvariantCulture) ?? Convert.ToHexStringLower(SHA256.HashData(payload))[..16];
+        // One event id per product version: the ledger then skips a version an overlapping run handed off again. A
+        // product without a readable modifiedAt gets one per run, so a later change is never taken for a repeat.
+        var version = modifiedAt?.UtcDateTime.ToString("O", CultureInfo.InvariantCulture)
+            ?? $"{Convert.ToHexStringLower(SHA256.HashData(payload))[..16]}-{startedAt.UtcTicks}";
         var envelope = new EventEnvelope($"{id ?? "no-id"}@{version}", ProductChangedKind, modifiedAt);
         return publisher.PublishAsync([QueueNames.TracktileProducts], Source, envelope, startedAt, payload, cancellationToken);
     }

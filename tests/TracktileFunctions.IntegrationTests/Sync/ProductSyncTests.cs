@@ -108,6 +108,23 @@ public sealed class ProductSyncTests(AzuriteFixture azurite, ITestOutputHelper o
     }
 
     [Fact]
+    public async Task UpsertFunction_OlderVersionAfterNewer_ErpKeepsNewer()
+    {
+        await StartFunctionAsync("ProductUpsertFunction");
+        State.SeedProducts(new TracktileProduct("prod_v", "SKU-V", "Version 2", "kg", true, Base.AddHours(2)));
+        await Sync().RunAsync(null, "test", CancellationToken.None);
+        await DrainedAsync(Queue);
+
+        // An older snapshot of the same product arrives late (a backfill or a replay from poison).
+        State.SeedProducts(new TracktileProduct("prod_v", "SKU-V", "Version 1", "kg", true, Base.AddHours(1)));
+        await Sync().RunAsync(Base, "backfill", CancellationToken.None);
+        await DrainedAsync(Queue);
+
+        Assert.Equal("Version 2", State.ErpProducts["prod_v"].Body.GetProperty("name").GetString());
+        Assert.Equal(1, State.ErpProducts["prod_v"].UpsertCount);
+    }
+
+    [Fact]
     public async Task RunAsync_FirstRunWithoutWatermark_DoesFullSyncWithoutModifiedSince()
     {
         SeedProducts(3, Base);

@@ -71,6 +71,21 @@ public sealed class ErpAuthenticationHandlerTests
     }
 
     [Fact]
+    public async Task SendAsync_OAuth2TokenRefused_NextRequestFetchesNewToken()
+    {
+        var tokenEndpoint = StubHandler.Json(HttpStatusCode.OK, """{"access_token":"tok","expires_in":3600}""");
+        var options = Options.Create(new ErpClientOptions { Auth = new ErpAuthOptions { Mode = ErpAuthMode.OAuth2ClientCredentials, TokenUrl = "http://idp.test/token", ClientId = "app", ClientSecret = "s" } });
+        using var tokens = new ErpTokenSource(new HttpClient(tokenEndpoint), options, new FakeTimeProvider());
+        var erp = StubHandler.Json(HttpStatusCode.Unauthorized, "{}");
+        using var client = new HttpClient(new ErpAuthenticationHandler(options, tokens) { InnerHandler = erp });
+
+        await client.GetAsync(new Uri("http://erp.test/a"));
+        await client.GetAsync(new Uri("http://erp.test/b"));
+
+        Assert.Equal(2, tokenEndpoint.Requests.Count);
+    }
+
+    [Fact]
     public async Task GetTokenAsync_Expired_RequestsNewToken()
     {
         var time = new FakeTimeProvider();

@@ -52,6 +52,8 @@ public sealed class ErpClientTests
 
     [Theory]
     [InlineData(HttpStatusCode.BadRequest, false)]
+    [InlineData(HttpStatusCode.Unauthorized, true)]
+    [InlineData(HttpStatusCode.Forbidden, true)]
     [InlineData(HttpStatusCode.NotFound, false)]
     [InlineData(HttpStatusCode.Conflict, false)]
     [InlineData(HttpStatusCode.RequestTimeout, true)]
