@@ -1,17 +1,21 @@
 using System.Text.RegularExpressions;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.Logging;
-using TracktileFunctions.Messaging;
+using TracktileFunctions.Storage;
 
 namespace TracktileFunctions.Processing;
 
 /// <summary>
 /// Moves messages from <c>&lt;queue&gt;-poison</c> back to <c>&lt;queue&gt;</c>, unchanged, once their cause is fixed
-/// (a mapping added, the ERP back). Each message is sent before it is deleted, so a failure midway duplicates at
-/// worst, and the consumers de-duplicate.
+/// (a mapping added, the ERP back). The stored text is moved as it is (so even a message that is not valid base64 moves
+/// instead of blocking the rest). Each message is sent before it is deleted, so a failure midway duplicates at worst,
+/// and the consumers de-duplicate.
 /// </summary>
-public sealed partial class PoisonReplayer(QueueServiceClient queues, EventPublisher publisher, ILogger<PoisonReplayer> logger)
+public sealed partial class PoisonReplayer(StorageClientFactory storage, ILogger<PoisonReplayer> logger)
 {
+    private static readonly TimeSpan NeverExpires = TimeSpan.FromSeconds(-1);
+    private readonly QueueServiceClient _queues = storage.CreateQueueServiceClient(base64: false);
+
     /// <summary>The most messages one call moves.</summary>
     public const int MaxPerCall = 1_000;
 
@@ -28,12 +32,14 @@ public sealed partial class PoisonReplayer(QueueServiceClient queues, EventPubli
             return new HttpReply(400, $"'max' must be between 1 and {MaxPerCall}");
         }
 
-        var poison = queues.GetQueueClient(FailureLog.PoisonQueueName(queue));
+        var poison = _queues.GetQueueClient(FailureLog.PoisonQueueName(queue));
+        var target = _queues.GetQueueClient(queue);
         if (!await poison.ExistsAsync(cancellationToken).ConfigureAwait(false))
         {
             return new HttpReply(404, $"{poison.Name} does not exist");
         }
 
+        await target.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         var limit = max ?? MaxPerCall;
         var moved = 0;
         while (moved < limit)
@@ -46,7 +52,7 @@ public sealed partial class PoisonReplayer(QueueServiceClient queues, EventPubli
 
             foreach (var message in batch)
             {
-                await publisher.SendAsync(queue, message.Body, cancellationToken).ConfigureAwait(false);
+                await target.SendMessageAsync(message.Body, timeToLive: NeverExpires, cancellationToken: cancellationToken).ConfigureAwait(false);
                 await poison.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken).ConfigureAwait(false);
                 moved++;
             }

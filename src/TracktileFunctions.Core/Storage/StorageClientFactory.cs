@@ -43,10 +43,13 @@ public sealed class StorageClientFactory
         options.Retry.NetworkTimeout = TimeSpan.FromSeconds(10);
     }
 
-    /// <summary>A queue service client whose messages are base64, as the Functions queue trigger expects.</summary>
-    public QueueServiceClient CreateQueueServiceClient()
+    /// <summary>
+    /// A queue service client whose messages are base64, as the Functions queue trigger expects; or, with
+    /// <paramref name="base64"/> false, one that moves stored message text as it is (whatever it holds).
+    /// </summary>
+    public QueueServiceClient CreateQueueServiceClient(bool base64 = true)
     {
-        var options = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 };
+        var options = new QueueClientOptions { MessageEncoding = base64 ? QueueMessageEncoding.Base64 : QueueMessageEncoding.None };
         ApplyFastRetry(options);
         return _connectionString is not null
             ? new QueueServiceClient(_connectionString, options)

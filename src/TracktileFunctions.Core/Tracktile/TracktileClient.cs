@@ -73,6 +73,7 @@ public sealed class TracktileClient(HttpClient http, IOptions<TracktileClientOpt
 
         var offset = 0;
         string? cursor = null;
+        string? firstOfPreviousPage = null;
         var seenCursors = new HashSet<string>(StringComparer.Ordinal);
         while (true)
         {
@@ -89,21 +90,37 @@ public sealed class TracktileClient(HttpClient http, IOptions<TracktileClientOpt
                     $"a products page has no '{products.ResultsProperty}' array (check Tracktile:Api:Products:Pagination)");
             }
 
-            var count = 0;
+            var count = results.GetArrayLength();
+            if (products.Pagination == ProductPagination.OffsetEnvelope && count > 0)
+            {
+                // A server that ignores the offset parameter would hand out page one forever.
+                var first = results[0].GetRawText();
+                if (offset > 0 && first == firstOfPreviousPage)
+                {
+                    throw new TracktileApiException((int)response.StatusCode, JsonHttp.MalformedResponse, null,
+                        $"the products API returned the same page for offset {offset} (check Tracktile:Api:Products:OffsetParameter)");
+                }
+
+                firstOfPreviousPage = first;
+            }
+
             foreach (var product in results.EnumerateArray())
             {
-                count++;
                 yield return product.Clone();
             }
 
             if (products.Pagination == ProductPagination.OffsetEnvelope)
             {
-                if (count < products.PageSize)
+                offset += count;
+                long? total = page.RootElement.TryGetProperty(products.TotalProperty, out var t) && t.TryGetInt64(out var n) ? n : null;
+
+                // With a total, page until it is reached (a server may cap the page size below ours); without one, a
+                // short page is the last. An empty page always ends it.
+                if (count == 0 || (total is { } all ? offset >= all : count < products.PageSize))
                 {
                     yield break;
                 }
 
-                offset += count;
                 continue;
             }
 

@@ -36,6 +36,10 @@ public sealed class TracktileProductsOptions
     [Required]
     public string ResultsProperty { get; set; } = "results";
 
+    /// <summary>The envelope property holding the total count (offset mode; when absent, a short page is the last).</summary>
+    [Required]
+    public string TotalProperty { get; set; } = "total";
+
     /// <summary>The envelope property holding the next cursor (absent, null or empty on the last page).</summary>
     [Required]
     public string NextCursorProperty { get; set; } = "nextCursor";

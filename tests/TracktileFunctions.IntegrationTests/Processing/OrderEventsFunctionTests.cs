@@ -148,6 +148,24 @@ public sealed class OrderEventsFunctionTests(AzuriteFixture azurite, ITestOutput
         Assert.Equal(0, await Azurite.MessageCountAsync(Queue + "-poison"));
     }
 
+    [Fact]
+    public async Task ReplayFunction_MessageThatIsNotBase64_MovedAsItIsWithTheOthers()
+    {
+        var raw = Azurite.Queue(Queue + "-poison", Azure.Storage.Queues.QueueMessageEncoding.None);
+        await raw.CreateIfNotExistsAsync();
+        await raw.SendMessageAsync("{\"not\":\"base64\"}");
+        await Azurite.Queue(Queue + "-poison").SendMessageAsync(OrderEvent("evt_raw", "ord_x", "ready", T0));
+
+        var reply = Assert.IsType<ContentResult>(await ActivatorUtilities.CreateInstance<ReplayPoisonFunction>(App)
+            .RunAsync(new Microsoft.AspNetCore.Http.DefaultHttpContext().Request, Queue, CancellationToken.None));
+
+        Assert.Equal(200, reply.StatusCode);
+        Assert.Equal(0, await Azurite.MessageCountAsync(Queue + "-poison"));
+        var moved = await Azurite.PeekAllAsync(Queue, Azure.Storage.Queues.QueueMessageEncoding.None);
+        Assert.Contains("{\"not\":\"base64\"}", moved);
+        Assert.Contains(Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(OrderEvent("evt_raw", "ord_x", "ready", T0))), moved);
+    }
+
     [Theory]
     [InlineData("tracktile-orders-poison", 400)]
     [InlineData("Not_A_Queue", 400)]

@@ -37,3 +37,83 @@ public sealed class TracktileClientTests
         Assert.Contains("Order not found", ex.Message, StringComparison.Ordinal);
     }
 }
+
+public sealed class TracktileClientPagingTests
+{
+    private static TracktileClient Client(StubHandler handler, ProductPagination mode, int pageSize = 10)
+        => new(new HttpClient(handler) { BaseAddress = new Uri("http://tracktile.test/") },
+            Options.Create(new TracktileClientOptions { Products = { Pagination = mode, PageSize = pageSize } }));
+
+    private static string Products(int from, int count) => "[" + string.Join(",", Enumerable.Range(from, count).Select(i => $$"""{"id":"p{{i}}"}""")) + "]";
+
+    private static int Query(HttpRequestMessage request, string name)
+        => int.Parse(System.Web.HttpUtility.ParseQueryString(request.RequestUri!.Query)[name]!, System.Globalization.CultureInfo.InvariantCulture);
+
+    private static async Task<List<string>> ReadAllAsync(TracktileClient client, DateTimeOffset? since = null)
+    {
+        var ids = new List<string>();
+        await foreach (var product in client.GetProductsModifiedSinceAsync(since, CancellationToken.None))
+        {
+            ids.Add(product.GetProperty("id").GetString()!);
+        }
+
+        return ids;
+    }
+
+    [Fact]
+    public async Task GetProductsModifiedSinceAsync_ServerCapsPageSizeButGivesTotal_ReadsEveryPage()
+    {
+        var handler = new StubHandler(request =>
+        {
+            var offset = Query(request, "offset");
+            return new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent($$"""{"results":{{Products(offset, Math.Min(4, 12 - offset))}},"total":12}""") };
+        });
+
+        var ids = await ReadAllAsync(Client(handler, ProductPagination.OffsetEnvelope));
+
+        Assert.Equal(12, ids.Distinct().Count());
+        Assert.Equal(3, handler.Requests.Count);
+    }
+
+    [Fact]
+    public async Task GetProductsModifiedSinceAsync_ServerIgnoresOffset_FailsInsteadOfLooping()
+    {
+        var handler = StubHandler.Json(HttpStatusCode.OK, $$"""{"results":{{Products(0, 10)}}}""");
+
+        var ex = await Assert.ThrowsAsync<TracktileApiException>(() => ReadAllAsync(Client(handler, ProductPagination.OffsetEnvelope)));
+
+        Assert.Contains("same page", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(2, handler.Requests.Count);
+    }
+
+    [Fact]
+    public async Task GetProductsModifiedSinceAsync_CursorRepeats_FailsInsteadOfLooping()
+    {
+        var handler = StubHandler.Json(HttpStatusCode.OK, $$"""{"results":{{Products(0, 2)}},"nextCursor":"c1"}""");
+
+        await Assert.ThrowsAsync<TracktileApiException>(() => ReadAllAsync(Client(handler, ProductPagination.CursorEnvelope)));
+
+        Assert.Equal(2, handler.Requests.Count);
+    }
+
+    [Fact]
+    public async Task GetProductsModifiedSinceAsync_BareArray_SendsModifiedSinceWithMilliseconds()
+    {
+        var handler = StubHandler.Json(HttpStatusCode.OK, Products(0, 3));
+
+        var ids = await ReadAllAsync(Client(handler, ProductPagination.BareArray), new DateTimeOffset(2024, 1, 15, 10, 30, 0, 5, TimeSpan.Zero));
+
+        Assert.Equal(["p0", "p1", "p2"], ids);
+        Assert.Equal("?modifiedSince=2024-01-15T10%3A30%3A00.005Z", handler.Requests.Single().Request.RequestUri!.Query);
+    }
+
+    [Fact]
+    public async Task GetProductsModifiedSinceAsync_EnvelopeWhereArrayExpected_ThrowsNamingTheSetting()
+    {
+        var handler = StubHandler.Json(HttpStatusCode.OK, """{"results":[]}""");
+
+        var ex = await Assert.ThrowsAsync<TracktileApiException>(() => ReadAllAsync(Client(handler, ProductPagination.BareArray)));
+
+        Assert.Contains("Tracktile:Api:Products:Pagination", ex.Message, StringComparison.Ordinal);
+    }
+}
