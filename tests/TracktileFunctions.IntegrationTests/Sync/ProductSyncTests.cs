@@ -138,13 +138,16 @@ public sealed class ProductSyncTests(AzuriteFixture azurite, ITestOutputHelper o
     public async Task RunAsync_ProductsChangedDuringRun_PickedUpByNextRun()
     {
         SeedProducts(15, Base);
-        var first = await Sync().RunAsync(null, "test", CancellationToken.None);
+        State.AddFault(FaultRule.Latency("GET", "/tracktile/products", TimeSpan.FromMilliseconds(500)) with { After = 1 });
 
-        // Changed while the first run was paging (after its start, so not in its snapshot), and one changed just
-        // before its start but indexed late: the overlap covers that one.
+        // Change two products while the first run is waiting for its second page: one just now, and one whose
+        // change Tracktile stamps slightly before the run started (indexed late): the overlap covers that one.
+        var running = Sync().RunAsync(null, "test", CancellationToken.None);
+        await Eventually.UntilAsync(() => State.CallsTo("GET", "/tracktile/products").Count >= 1, Timeout, "the first page is read");
         State.SeedProducts(
-            new TracktileProduct("prod_late", "SKU-L", "Late", "kg", true, first.StartedAt.AddSeconds(-5)),
-            new TracktileProduct("prod_during", "SKU-D", "During", "kg", true, first.StartedAt.AddMilliseconds(1)));
+            new TracktileProduct("prod_during", "SKU-D", "During", "kg", true, DateTimeOffset.UtcNow),
+            new TracktileProduct("prod_late", "SKU-L", "Late", "kg", true, DateTimeOffset.UtcNow.AddSeconds(-20)));
+        var first = await running;
         var second = await Sync().RunAsync(null, "test", CancellationToken.None);
 
         Assert.Contains($"modifiedSince={Uri.EscapeDataString(TracktileFunctions.Tracktile.TracktileClient.FormatTime(first.StartedAt.AddSeconds(-60)))}",
@@ -153,6 +156,7 @@ public sealed class ProductSyncTests(AzuriteFixture azurite, ITestOutputHelper o
         var ids = await QueuedProductIdsAsync();
         Assert.Contains("prod_late", ids);
         Assert.Contains("prod_during", ids);
+        Assert.Equal(17, ids.Count);
     }
 
     [Fact]
