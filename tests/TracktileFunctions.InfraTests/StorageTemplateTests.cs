@@ -22,6 +22,16 @@ public class StorageTemplateTests
     }
 
     [Fact]
+    public async Task ManagementPolicy_Template_ExpiresOnlyClaimCheckPayloads()
+    {
+        var policy = (await CompiledTemplate.LoadAsync()).Single("Microsoft.Storage/storageAccounts/managementPolicies");
+        var rule = Assert.Single(policy["properties"]!["policy"]!["rules"]!.AsArray())!;
+
+        Assert.Equal(["webhook-payloads/"], rule["definition"]!["filters"]!["prefixMatch"]!.AsArray().Select(p => (string?)p));
+        Assert.NotNull(rule["definition"]!["actions"]!["baseBlob"]!["delete"]!["daysAfterModificationGreaterThan"]);
+    }
+
+    [Fact]
     public async Task BlobContainers_Template_AreNotPublic()
     {
         var containers = (await CompiledTemplate.LoadAsync()).OfType("Microsoft.Storage/storageAccounts/blobServices/containers");
