@@ -1,0 +1,82 @@
+using Azure.Data.Tables;
+using Microsoft.Extensions.Time.Testing;
+using TracktileFunctions.IntegrationTests.Infrastructure;
+using TracktileFunctions.Processing;
+using TracktileFunctions.Storage;
+
+namespace TracktileFunctions.IntegrationTests.Processing;
+
+/// <summary>The de-duplication ledger's claims, on real Table storage.</summary>
+[Collection(AzuriteCollection.Name)]
+public sealed class ProcessedEventStoreTests(AzuriteFixture azurite) : IAsyncLifetime
+{
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2024, 1, 15, 10, 0, 0, TimeSpan.Zero));
+    private ProcessedEventStore _ledger = null!;
+
+    public async Task InitializeAsync()
+    {
+        await azurite.ResetAsync();
+        _ledger = new ProcessedEventStore(new LazyTable(new TableClient(azurite.ConnectionString, ProcessedEventStore.TableName)), _time);
+    }
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    [Fact]
+    public async Task TryClaimAsync_FirstDelivery_Claims()
+        => Assert.Equal(LedgerClaim.Claimed, await _ledger.TryClaimAsync("c", "evt/1?#", "k", "msg-1", CancellationToken.None));
+
+    [Fact]
+    public async Task TryClaimAsync_OtherMessageWhileClaimed_InProgress()
+    {
+        await _ledger.TryClaimAsync("c", "evt_1", "k", "msg-1", CancellationToken.None);
+
+        Assert.Equal(LedgerClaim.InProgress, await _ledger.TryClaimAsync("c", "evt_1", "k", "msg-2", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task TryClaimAsync_SameMessageAfterCrashedAttempt_TakesItsClaimOver()
+    {
+        // Attempt 1 claimed and died without releasing; the queue hands the same message out again.
+        await _ledger.TryClaimAsync("c", "evt_1", "k", "msg-1", CancellationToken.None);
+
+        Assert.Equal(LedgerClaim.Claimed, await _ledger.TryClaimAsync("c", "evt_1", "k", "msg-1", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task TryClaimAsync_OtherMessageAfterLeaseExpired_Claims()
+    {
+        await _ledger.TryClaimAsync("c", "evt_1", "k", "msg-1", CancellationToken.None);
+        _time.Advance(ProcessedEventStore.Lease + TimeSpan.FromSeconds(1));
+
+        Assert.Equal(LedgerClaim.Claimed, await _ledger.TryClaimAsync("c", "evt_1", "k", "msg-2", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task TryClaimAsync_AfterComplete_AlreadyProcessedForAnyMessageForever()
+    {
+        await _ledger.TryClaimAsync("c", "evt_1", "k", "msg-1", CancellationToken.None);
+        await _ledger.CompleteAsync("c", "evt_1", "k", "done", CancellationToken.None);
+        _time.Advance(TimeSpan.FromDays(30));
+
+        Assert.Equal(LedgerClaim.AlreadyProcessed, await _ledger.TryClaimAsync("c", "evt_1", "k", "msg-1", CancellationToken.None));
+        Assert.Equal(LedgerClaim.AlreadyProcessed, await _ledger.TryClaimAsync("c", "evt_1", "k", "msg-9", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task ReleaseAsync_AfterFailure_NextDeliveryClaims()
+    {
+        await _ledger.TryClaimAsync("c", "evt_1", "k", "msg-1", CancellationToken.None);
+        await _ledger.ReleaseAsync("c", "evt_1", CancellationToken.None);
+
+        Assert.Equal(LedgerClaim.Claimed, await _ledger.TryClaimAsync("c", "evt_1", "k", "msg-2", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task TryClaimAsync_OtherConsumer_IsIndependent()
+    {
+        await _ledger.TryClaimAsync("erp-orders", "evt_1", "k", "msg-1", CancellationToken.None);
+        await _ledger.CompleteAsync("erp-orders", "evt_1", "k", "done", CancellationToken.None);
+
+        Assert.Equal(LedgerClaim.Claimed, await _ledger.TryClaimAsync("accounting-orders", "evt_1", "k", "msg-1", CancellationToken.None));
+    }
+}
