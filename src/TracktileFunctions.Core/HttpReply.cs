@@ -9,6 +9,9 @@ public sealed record HttpReply(int StatusCode, string Body, int? RetryAfterSecon
     /// <summary>200: the event is durably queued.</summary>
     public static HttpReply Accepted { get; } = new(200, "OK");
 
+    /// <summary>404: the webhook source is off (no secret is configured for it).</summary>
+    public static HttpReply SourceOff { get; } = new(404, "this webhook source is not configured");
+
     /// <summary>413: the body is over the configured cap.</summary>
     public static HttpReply TooLarge { get; } = new(413, "payload too large");
 

@@ -13,7 +13,7 @@ internal static class TestApp
     public const string ErpSecret = "it-erp-webhook-secret";
     public const string TracktileToken = "api-sandbox-token";
 
-    /// <summary>Builds the services; <paramref name="settings"/> add to or override the defaults.</summary>
+    /// <summary>Builds the services; <paramref name="settings"/> add to or override the defaults (a null value removes one).</summary>
     public static ServiceProvider Build(
         string storageConnection,
         ITestOutputHelper? output = null,
@@ -40,7 +40,14 @@ internal static class TestApp
         };
         foreach (var (key, value) in settings ?? [])
         {
-            values[key] = value;
+            if (value is null)
+            {
+                values.Remove(key); // null removes a default
+            }
+            else
+            {
+                values[key] = value;
+            }
         }
 
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();

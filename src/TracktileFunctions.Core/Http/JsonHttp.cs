@@ -98,12 +98,23 @@ internal static class JsonHttp
 
     private static string Truncate(string text) => text.Length <= MaxErrorChars ? text : text[..MaxErrorChars] + "...";
 
-    /// <summary>Fills <c>{name}</c> placeholders of a configured path with URL-escaped values.</summary>
+    /// <summary>
+    /// Fills <c>{name}</c> placeholders of a configured path with URL-escaped values. A value that escaping leaves
+    /// able to change the path (empty, <c>.</c> or <c>..</c>, which a URL resolves as "this" or "the parent" segment)
+    /// is refused as a permanent failure naming the field: an id from a payload never chooses where a call goes.
+    /// </summary>
+    /// <exception cref="Processing.PermanentProcessingException">A value is not a usable path segment.</exception>
     public static string Path(string template, params ReadOnlySpan<(string Name, string Value)> values)
     {
         var path = template;
         foreach (var (name, value) in values)
         {
+            if (string.IsNullOrWhiteSpace(value) || value is "." or "..")
+            {
+                throw new Processing.PermanentProcessingException(
+                    $"'{name}' is {(string.IsNullOrEmpty(value) ? "empty" : $"'{value.Trim()}'")}: not a usable id in a URL path");
+            }
+
             path = path.Replace("{" + name + "}", Uri.EscapeDataString(value), StringComparison.Ordinal);
         }
 

@@ -13,6 +13,12 @@ public readonly record struct EventEnvelope(string Id, string Kind, DateTimeOffs
     public const int MaxFieldLength = 256;
 
     /// <summary>
+    /// The deepest JSON accepted (System.Text.Json's default, which every reader of a payload uses): a body nested
+    /// deeper is refused with 400 here, rather than acknowledged and then unreadable for ever in a consumer.
+    /// </summary>
+    public const int MaxDepth = 64;
+
+    /// <summary>
     /// Reads the envelope. The whole body is validated as JSON on the way (nested values are skipped, not parsed).
     /// </summary>
     /// <returns>Null when valid, otherwise a short fixed reason fit for a 400 answer.</returns>
@@ -26,7 +32,7 @@ public readonly record struct EventEnvelope(string Id, string Kind, DateTimeOffs
         }
 
         string? id = null, kind = null, time = null;
-        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 128 });
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = MaxDepth });
         try
         {
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
@@ -62,7 +68,7 @@ public readonly record struct EventEnvelope(string Id, string Kind, DateTimeOffs
         }
         catch (JsonException)
         {
-            return "body is not valid JSON";
+            return IsJsonAtAnyDepth(json) ? $"body is nested deeper than {MaxDepth} levels" : "body is not valid JSON";
         }
 
         if (string.IsNullOrWhiteSpace(id) || id.Length > MaxFieldLength)
@@ -89,6 +95,24 @@ public readonly record struct EventEnvelope(string Id, string Kind, DateTimeOffs
 
         envelope = new EventEnvelope(id, kind, parsedTime);
         return null;
+    }
+
+    /// <summary>Only on a refusal: tells "too deep" from "not JSON", so the sender gets the right reason.</summary>
+    private static bool IsJsonAtAnyDepth(ReadOnlySpan<byte> json)
+    {
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 100_000 });
+        try
+        {
+            while (reader.Read())
+            {
+            }
+
+            return true;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
     }
 
     private static string? ReadString(ref Utf8JsonReader reader)

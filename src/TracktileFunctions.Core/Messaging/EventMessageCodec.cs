@@ -16,6 +16,12 @@ public static class EventMessageCodec
     /// </summary>
     public const int MaxMessageBytes = 64 * 1024 / 4 * 3;
 
+    /// <summary>The record wraps the payload one level deeper than the receiver allows it to be.</summary>
+    internal static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = EventEnvelope.MaxDepth + 1 };
+
+    /// <summary>Options for a payload on its own (a claim-checked blob): the receiver's limit.</summary>
+    internal static readonly JsonDocumentOptions PayloadOptions = new() { MaxDepth = EventEnvelope.MaxDepth };
+
     private static readonly JsonEncodedText SourceName = JsonEncodedText.Encode("source");
     private static readonly JsonEncodedText EventIdName = JsonEncodedText.Encode("eventId");
     private static readonly JsonEncodedText KindName = JsonEncodedText.Encode("kind");
@@ -70,7 +76,7 @@ public static class EventMessageCodec
     {
         try
         {
-            using var document = JsonDocument.Parse(message);
+            using var document = JsonDocument.Parse(message, DocumentOptions);
             var root = document.RootElement;
             var source = RequiredString(root, "source");
             var eventId = RequiredString(root, "eventId");

@@ -8,13 +8,18 @@ public sealed class StorageOptions
     /// <summary>The configuration section name.</summary>
     public const string SectionName = "Storage";
 
+    /// <summary>The one connection the app and its queue triggers share.</summary>
+    public const string TriggerConnection = "AzureWebJobsStorage";
+
     /// <summary>
-    /// The name of the connection setting, as the Functions host reads it: either a connection string, or
-    /// <c>&lt;name&gt;__accountName</c> / <c>&lt;name&gt;__queueServiceUri</c> (and blob, table) for a managed identity.
-    /// The queue triggers use <c>AzureWebJobsStorage</c>, so the default keeps the app and its triggers on one account.
+    /// The name of the storage connection setting. It can only be <c>AzureWebJobsStorage</c>, the connection the queue
+    /// triggers listen on: a publisher writing to another account would acknowledge webhooks that nothing ever
+    /// processes, so any other value stops the app at start. Configure the account itself through
+    /// <c>AzureWebJobsStorage</c> (a connection string, or <c>AzureWebJobsStorage__accountName</c> for a managed identity).
     /// </summary>
     [Required]
-    public string Connection { get; set; } = "AzureWebJobsStorage";
+    [RegularExpression("^" + TriggerConnection + "$", ErrorMessage = "Storage:Connection must be AzureWebJobsStorage (or unset): the queue triggers listen on AzureWebJobsStorage, and events queued in another account would be acknowledged but never processed.")]
+    public string Connection { get; set; } = TriggerConnection;
 
     /// <summary>The blob container for payloads too large for a queue message (claim checks).</summary>
     [Required]

@@ -13,7 +13,7 @@ public sealed partial class WebhookReceiver
 
     private readonly string _source;
     private readonly WebhookSourceOptions _options;
-    private readonly WebhookSignatureVerifier _verifier;
+    private readonly WebhookSignatureVerifier? _verifier;
     private readonly EventRouter _router;
     private readonly EventPublisher _publisher;
     private readonly TimeProvider _timeProvider;
@@ -30,7 +30,9 @@ public sealed partial class WebhookReceiver
         ArgumentNullException.ThrowIfNull(options);
         _source = source;
         _options = options;
-        _verifier = new WebhookSignatureVerifier(options.Secrets, TimeSpan.FromSeconds(options.ToleranceSeconds), timeProvider);
+        _verifier = options.IsEnabled
+            ? new WebhookSignatureVerifier(options.Secrets, TimeSpan.FromSeconds(options.ToleranceSeconds), timeProvider)
+            : null;
         _router = new EventRouter(options.Routes, options.UnroutedQueue);
         _publisher = publisher;
         _timeProvider = timeProvider;
@@ -48,6 +50,12 @@ public sealed partial class WebhookReceiver
     public async Task<HttpReply> ReceiveAsync(
         string? signatureHeader, long? contentLength, Stream body, CancellationToken cancellationToken)
     {
+        if (_verifier is null)
+        {
+            LogSourceOff(_source);
+            return HttpReply.SourceOff;
+        }
+
         using var raw = await BoundedBody.ReadAsync(body, contentLength, _options.MaxBodyBytes, cancellationToken).ConfigureAwait(false);
         if (raw is null)
         {
@@ -99,6 +107,9 @@ public sealed partial class WebhookReceiver
         LogAccepted(_source, envelope.Kind, envelope.Id, string.Join(',', route.Queues));
         return HttpReply.Accepted;
     }
+
+    [LoggerMessage(LogLevel.Warning, "Refused {Source} webhook: the source has no secret configured, so it is off (404)")]
+    private partial void LogSourceOff(string source);
 
     [LoggerMessage(LogLevel.Warning, "Refused {Source} webhook: body over {MaxBodyBytes} bytes (declared {ContentLength})")]
     private partial void LogTooLarge(string source, long? contentLength, int maxBodyBytes);

@@ -31,7 +31,8 @@ public sealed class WebhookSignatureVerifier
         ArgumentNullException.ThrowIfNull(timeProvider);
         ArgumentOutOfRangeException.ThrowIfLessThan(tolerance, TimeSpan.Zero);
 
-        _keys = secrets.Where(s => !string.IsNullOrEmpty(s)).Select(Encoding.UTF8.GetBytes).ToArray();
+        // A secret configured twice is tried once: an unsigned request costs one HMAC per distinct secret, no more.
+        _keys = secrets.Where(s => !string.IsNullOrEmpty(s)).Distinct(StringComparer.Ordinal).Select(Encoding.UTF8.GetBytes).ToArray();
         if (_keys.Length == 0)
         {
             throw new ArgumentException("At least one non-empty secret is required.", nameof(secrets));
@@ -40,6 +41,9 @@ public sealed class WebhookSignatureVerifier
         _toleranceSeconds = (long)tolerance.TotalSeconds;
         _timeProvider = timeProvider;
     }
+
+    /// <summary>How many distinct secrets are tried (each costs one HMAC per request).</summary>
+    internal int SecretCount => _keys.Length;
 
     /// <summary>Checks <paramref name="header"/> against <paramref name="body"/>.</summary>
     /// <returns><see cref="WebhookSignatureFailure.None"/> when valid, otherwise why it is not.</returns>

@@ -8,10 +8,16 @@ namespace TracktileFunctions.Webhooks;
 /// </summary>
 public sealed class WebhookSourceOptions
 {
-    /// <summary>Every secret currently accepted: one per webhook registration, and old and new during a rotation.</summary>
+    /// <summary>
+    /// Every secret currently accepted: one per webhook registration, and old and new during a rotation. A source
+    /// with no secret is off: its endpoint answers 404 and queues nothing (a deployment that never receives that
+    /// source's webhooks needs no secret for it).
+    /// </summary>
     [Required]
-    [MinLength(1, ErrorMessage = "At least one webhook secret must be configured (Secrets:0, Secrets:1, ...).")]
     public List<string> Secrets { get; set; } = [];
+
+    /// <summary>Whether the source is on (it has at least one secret).</summary>
+    public bool IsEnabled => Secrets.Count > 0;
 
     /// <summary>The header that carries <c>t=...,v1=...</c>.</summary>
     [Required]

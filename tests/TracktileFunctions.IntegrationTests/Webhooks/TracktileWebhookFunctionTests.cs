@@ -134,6 +134,46 @@ public sealed class TracktileWebhookFunctionTests(AzuriteFixture azurite, ITestO
     }
 
     [Fact]
+    public async Task RunAsync_NestedDeeperThanConsumersRead_Answers400AndQueuesNothing()
+    {
+        var deep = new string('[', EventEnvelope.MaxDepth) + new string(']', EventEnvelope.MaxDepth);
+        var body = Encoding.UTF8.GetBytes($$"""{"id":"evt_deep","kind":"order.status.changed","x":{{deep}}}""");
+
+        var result = await PostAsync(WebhookRequest.Signed(body, TestApp.TracktileSecret));
+
+        Assert.Equal((400, $"body is nested deeper than {EventEnvelope.MaxDepth} levels"), (result.StatusCode, result.Content));
+        await AssertNothingQueuedAsync();
+    }
+
+    [Fact]
+    public async Task RunAsync_NestedToTheLimit_AcceptedAndReadableByConsumers()
+    {
+        var deep = new string('[', EventEnvelope.MaxDepth - 2) + new string(']', EventEnvelope.MaxDepth - 2);
+        var body = Encoding.UTF8.GetBytes($$"""{"id":"evt_deep","kind":"order.status.changed","x":{{deep}}}""");
+
+        var result = await PostAsync(WebhookRequest.Signed(body, TestApp.TracktileSecret));
+
+        Assert.Equal(200, result.StatusCode);
+        var message = Assert.Single(await azurite.PeekAllAsync("tracktile-orders"));
+        var evt = await _app.GetRequiredService<EventMessageReader>().ReadAsync(message, CancellationToken.None);
+        Assert.Equal(Encoding.UTF8.GetString(body), evt.Payload.GetRawText());
+    }
+
+    [Fact]
+    public async Task RunAsync_SourceWithoutSecrets_Answers404AndQueuesNothing()
+    {
+        await using var app = TestApp.Build(azurite.ConnectionString, output, settings: new Dictionary<string, string?>
+        {
+            ["Tracktile:Webhook:Secrets:0"] = null,
+        });
+
+        var result = await PostAsync(WebhookRequest.Signed(Fixture("order.status.changed"), TestApp.TracktileSecret), app);
+
+        Assert.Equal(404, result.StatusCode);
+        await AssertNothingQueuedAsync();
+    }
+
+    [Fact]
     public async Task RunAsync_BodyOverCap_Answers413AndQueuesNothing()
     {
         var body = Encoding.UTF8.GetBytes($$"""{"id":"evt_big","kind":"order.status.changed","pad":"{{new string('x', 1024 * 1024)}}"}""");

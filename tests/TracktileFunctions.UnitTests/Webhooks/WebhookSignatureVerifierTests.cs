@@ -25,6 +25,10 @@ public sealed class WebhookSignatureVerifierTests
     }
 
     [Fact]
+    public void Constructor_SecretConfiguredTwice_KeepsOneKeyPerDistinctSecret()
+        => Assert.Equal(2, Verifier(Secret, "other", Secret, "other").SecretCount);
+
+    [Fact]
     public void Sign_KnownAnswerVectorFromOpenSsl_ProducesSameHeader()
     {
         Assert.Equal(
