@@ -46,10 +46,6 @@ param storageSkuName string = 'Standard_LRS'
 @description('Keep deleted secrets recoverable for 90 days and forbid purging them (cannot be turned off once on).')
 param keyVaultPurgeProtection bool = true
 
-@description('Days a claim-checked webhook payload (blob container webhook-payloads) is kept. A queue or poison message older than this whose payload is a claim check can no longer be read (it is then poisoned as unreadable).')
-@minValue(7)
-param payloadRetentionDays int = 90
-
 @description('Tracktile API base address (Tracktile__Api__BaseUrl).')
 param tracktileApiBaseUrl string = 'https://api.tracktile.io/'
 
@@ -187,26 +183,8 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
     }
   }
 
-  // Claim-checked payloads (Storage__PayloadContainer) are deleted once no message should still need them.
-  resource payloadRetention 'managementPolicies' = {
-    name: 'default'
-    properties: {
-      policy: {
-        rules: [
-          {
-            name: 'expire-webhook-payloads'
-            enabled: true
-            type: 'Lifecycle'
-            definition: {
-              filters: { blobTypes: [ 'blockBlob' ], prefixMatch: [ 'webhook-payloads/' ] }
-              actions: { baseBlob: { delete: { daysAfterModificationGreaterThan: payloadRetentionDays } } }
-            }
-          }
-        ]
-      }
-    }
-  }
-
+  // No lifecycle rule on claim-checked payloads: the app deletes each one when its event is done, and keeps the
+  // ones a poison message still refers to for as long as that message exists (it never expires).
   resource blobService 'blobServices' = {
     name: 'default'
 

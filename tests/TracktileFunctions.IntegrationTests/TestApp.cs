@@ -34,6 +34,9 @@ internal static class TestApp
             ["Erp:BaseUrl"] = (erp ?? new Uri("http://127.0.0.1:9/erp/")).ToString(),
             ["Erp:Resilience:BaseDelaySeconds"] = "0.05",
             ["Erp:Resilience:AttemptTimeoutSeconds"] = "2",
+            ["Processing:RetryBaseDelaySeconds"] = "0", // retries at once, as the tests' queue options do
+            ["Processing:RetryMaxDelaySeconds"] = "0",
+            ["Processing:MaxAttempts"] = "5",
             ["Erp:Inventory:Locations:node_rcv"] = "WH1/RECEIVING",
             ["Erp:Inventory:Locations:node_line1"] = "WH1/LINE1",
             ["Erp:Inventory:Locations:node_ship"] = "WH1/SHIPPING",

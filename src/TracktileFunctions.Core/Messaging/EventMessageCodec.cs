@@ -29,17 +29,35 @@ public static class EventMessageCodec
     private static readonly JsonEncodedText ReceivedAtName = JsonEncodedText.Encode("receivedAt");
     private static readonly JsonEncodedText PayloadName = JsonEncodedText.Encode("payload");
     private static readonly JsonEncodedText PayloadBlobName = JsonEncodedText.Encode("payloadBlob");
+    private static readonly JsonEncodedText PriorAttemptsName = JsonEncodedText.Encode("priorAttempts");
+    private static readonly JsonEncodedText FirstMessageIdName = JsonEncodedText.Encode("firstMessageId");
 
     /// <summary>Writes a message that carries <paramref name="payload"/> inline (already validated JSON).</summary>
     public static ReadOnlyMemory<byte> EncodeInline(string source, EventEnvelope envelope, DateTimeOffset receivedAt, ReadOnlySpan<byte> payload)
-        => Encode(source, envelope, receivedAt, payload, payloadBlob: null);
+        => Encode(source, envelope, receivedAt, payload, payloadBlob: null, retry: null);
 
     /// <summary>Writes a message that points at the blob <paramref name="payloadBlob"/> holding the payload.</summary>
     public static ReadOnlyMemory<byte> EncodeClaimCheck(string source, EventEnvelope envelope, DateTimeOffset receivedAt, string payloadBlob)
-        => Encode(source, envelope, receivedAt, default, payloadBlob);
+        => Encode(source, envelope, receivedAt, default, payloadBlob, retry: null);
+
+    /// <summary>
+    /// The same record again, with the attempts made so far and the id of the queue message it was first delivered in
+    /// (a retry after a delay is a new queue message; <see cref="DecodedEventMessage.PriorAttempts"/> 0 starts afresh,
+    /// as a replay from poison does).
+    /// </summary>
+    public static ReadOnlyMemory<byte> Reencode(DecodedEventMessage message, int priorAttempts, string? firstMessageId)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        var envelope = new EventEnvelope(message.EventId, message.Kind, message.EventTime);
+        var retry = priorAttempts > 0 ? (priorAttempts, firstMessageId) : ((int, string?)?)null;
+        return message.Payload is { } payload
+            ? Encode(message.Source, envelope, message.ReceivedAt, System.Text.Encoding.UTF8.GetBytes(payload.GetRawText()), null, retry)
+            : Encode(message.Source, envelope, message.ReceivedAt, default, message.PayloadBlob, retry);
+    }
 
     private static ReadOnlyMemory<byte> Encode(
-        string source, EventEnvelope envelope, DateTimeOffset receivedAt, ReadOnlySpan<byte> payload, string? payloadBlob)
+        string source, EventEnvelope envelope, DateTimeOffset receivedAt, ReadOnlySpan<byte> payload, string? payloadBlob,
+        (int PriorAttempts, string? FirstMessageId)? retry)
     {
         var buffer = new ArrayBufferWriter<byte>(payload.Length + 256);
         using (var writer = new Utf8JsonWriter(buffer))
@@ -64,6 +82,15 @@ public static class EventMessageCodec
                 writer.WriteString(PayloadBlobName, payloadBlob);
             }
 
+            if (retry is { } r)
+            {
+                writer.WriteNumber(PriorAttemptsName, r.PriorAttempts);
+                if (r.FirstMessageId is not null)
+                {
+                    writer.WriteString(FirstMessageIdName, r.FirstMessageId);
+                }
+            }
+
             writer.WriteEndObject();
         }
 
@@ -85,12 +112,18 @@ public static class EventMessageCodec
             var receivedAt = root.GetProperty("receivedAt").GetDateTimeOffset();
             JsonElement? payload = root.TryGetProperty("payload", out var p) ? p.Clone() : null;
             var blob = root.TryGetProperty("payloadBlob", out var b) ? b.GetString() : null;
+            var priorAttempts = root.TryGetProperty("priorAttempts", out var a) ? a.GetInt32() : 0;
+            var firstMessageId = root.TryGetProperty("firstMessageId", out var f) ? f.GetString() : null;
             if (payload is null && string.IsNullOrEmpty(blob))
             {
                 throw new InvalidEventMessageException("message has neither payload nor payloadBlob");
             }
 
-            return new DecodedEventMessage(source, eventId, kind, eventTime, receivedAt, payload, blob);
+            return new DecodedEventMessage(source, eventId, kind, eventTime, receivedAt, payload, blob)
+            {
+                PriorAttempts = Math.Max(0, priorAttempts),
+                FirstMessageId = firstMessageId,
+            };
         }
         catch (Exception ex) when (ex is JsonException or KeyNotFoundException or FormatException or InvalidOperationException)
         {
@@ -112,7 +145,14 @@ public sealed record DecodedEventMessage(
     DateTimeOffset? EventTime,
     DateTimeOffset ReceivedAt,
     JsonElement? Payload,
-    string? PayloadBlob);
+    string? PayloadBlob)
+{
+    /// <summary>Attempts made before this queue message (it is a delayed retry when above 0).</summary>
+    public int PriorAttempts { get; init; }
+
+    /// <summary>For a delayed retry: the queue message the event was first delivered in (it owns the ledger claim).</summary>
+    public string? FirstMessageId { get; init; }
+}
 
 /// <summary>A queue message that is not an event record: a permanent failure.</summary>
 public sealed class InvalidEventMessageException : Exception

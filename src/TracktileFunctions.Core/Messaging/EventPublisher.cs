@@ -28,35 +28,44 @@ public sealed class EventPublisher(QueueServiceClient queues, PayloadStore paylo
     {
         ArgumentNullException.ThrowIfNull(queueNames);
         var message = EventMessageCodec.EncodeInline(source, envelope, receivedAt, payload.Span);
-        var claimCheck = message.Length > EventMessageCodec.MaxMessageBytes;
-        if (claimCheck)
+        if (message.Length <= EventMessageCodec.MaxMessageBytes)
         {
-            // The blob is written before any message refers to it.
-            var blob = await payloads.SaveAsync(source, payload, cancellationToken).ConfigureAwait(false);
-            message = EventMessageCodec.EncodeClaimCheck(source, envelope, receivedAt, blob);
+            var body = BinaryData.FromBytes(message);
+            await (queueNames.Count == 1
+                ? SendAsync(queueNames[0], body, cancellationToken)
+                : Task.WhenAll(queueNames.Select(name => SendAsync(name, body, cancellationToken)))).ConfigureAwait(false);
+            return false;
         }
 
-        var body = BinaryData.FromBytes(message);
-        await (queueNames.Count == 1
-            ? SendAsync(queueNames[0], body, cancellationToken)
-            : Task.WhenAll(queueNames.Select(name => SendAsync(name, body, cancellationToken)))).ConfigureAwait(false);
-        return claimCheck;
+        // Claim check: one blob per queue (each queue's consumer deletes its own copy when done), written before any
+        // message refers to it.
+        await Task.WhenAll(queueNames.Select(async name =>
+        {
+            var blob = await payloads.SaveAsync(source, name, payload, cancellationToken).ConfigureAwait(false);
+            var reference = EventMessageCodec.EncodeClaimCheck(source, envelope, receivedAt, blob);
+            await SendAsync(name, BinaryData.FromBytes(reference), cancellationToken).ConfigureAwait(false);
+        })).ConfigureAwait(false);
+        return true;
     }
 
     /// <summary>Sends a raw message (already the text a consumer expects) to one queue.</summary>
-    public Task SendAsync(string queueName, BinaryData body, CancellationToken cancellationToken)
-        => SendCoreAsync(_clients.GetOrAdd(queueName, queues.GetQueueClient), body, cancellationToken);
+    /// <param name="queueName">The queue.</param>
+    /// <param name="body">The message.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <param name="visibleAfter">Hides the message this long first (a delayed retry); visible at once when null.</param>
+    public Task SendAsync(string queueName, BinaryData body, CancellationToken cancellationToken, TimeSpan? visibleAfter = null)
+        => SendCoreAsync(_clients.GetOrAdd(queueName, queues.GetQueueClient), body, visibleAfter, cancellationToken);
 
-    private static async Task SendCoreAsync(QueueClient queue, BinaryData body, CancellationToken cancellationToken)
+    private static async Task SendCoreAsync(QueueClient queue, BinaryData body, TimeSpan? visibleAfter, CancellationToken cancellationToken)
     {
         try
         {
-            await queue.SendMessageAsync(body, timeToLive: NeverExpires, cancellationToken: cancellationToken).ConfigureAwait(false);
+            await queue.SendMessageAsync(body, visibleAfter, NeverExpires, cancellationToken).ConfigureAwait(false);
         }
         catch (RequestFailedException ex) when (ex.ErrorCode == QueueErrorCode.QueueNotFound)
         {
             await queue.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-            await queue.SendMessageAsync(body, timeToLive: NeverExpires, cancellationToken: cancellationToken).ConfigureAwait(false);
+            await queue.SendMessageAsync(body, visibleAfter, NeverExpires, cancellationToken).ConfigureAwait(false);
         }
     }
 }

@@ -6,15 +6,17 @@ using Azure.Storage.Blobs.Models;
 namespace TracktileFunctions.Messaging;
 
 /// <summary>
-/// The claim-check store: payloads too large for a queue message are kept as blobs named by their SHA-256, so a
-/// redelivered event overwrites its own blob with the same bytes and never leaves a half-written reference.
+/// The claim-check store: payloads too large for a queue message are kept as blobs named by their target queue and
+/// their SHA-256, so a redelivered event overwrites its own blob with the same bytes and never leaves a half-written
+/// reference. Each queue's copy is its own blob: the consumer of that queue deletes it once the event is done there,
+/// and a poisoned message keeps its blob for as long as the message exists.
 /// </summary>
 public sealed class PayloadStore(BlobContainerClient container)
 {
     /// <summary>Saves <paramref name="payload"/> and returns the blob name to put in the message.</summary>
-    public async Task<string> SaveAsync(string source, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+    public async Task<string> SaveAsync(string source, string queue, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
     {
-        var name = $"{source}/{Convert.ToHexStringLower(SHA256.HashData(payload.Span))}.json";
+        var name = $"{source}/{queue}/{Convert.ToHexStringLower(SHA256.HashData(payload.Span))}.json";
         var blob = container.GetBlobClient(name);
         var options = new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" } };
         try
@@ -36,4 +38,8 @@ public sealed class PayloadStore(BlobContainerClient container)
         var result = await container.GetBlobClient(name).DownloadContentAsync(cancellationToken).ConfigureAwait(false);
         return result.Value.Content;
     }
+
+    /// <summary>Deletes a payload no message needs any more (already gone is fine).</summary>
+    public async Task DeleteAsync(string name, CancellationToken cancellationToken)
+        => await container.GetBlobClient(name).DeleteIfExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
 }

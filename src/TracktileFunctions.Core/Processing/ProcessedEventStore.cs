@@ -14,7 +14,11 @@ public sealed class ProcessedEventStore(LazyTable table, TimeProvider timeProvid
     /// <summary>The table's name.</summary>
     public const string TableName = "processedevents";
 
-    /// <summary>How long a claim holds without being completed (shorter than the queue's 10-minute message lease).</summary>
+    /// <summary>
+    /// How long a claim holds without being completed (shorter than the queue's 10-minute message lease). The processor
+    /// bounds every handler below it (<see cref="ProcessingOptions.HandlerTimeoutSeconds"/>), so a live holder never
+    /// outlasts its claim and a duplicate never claims an event that is still being applied.
+    /// </summary>
     public static readonly TimeSpan Lease = TimeSpan.FromMinutes(5);
 
     private const string Processing = "processing";
@@ -25,7 +29,8 @@ public sealed class ProcessedEventStore(LazyTable table, TimeProvider timeProvid
     /// <paramref name="messageId"/>. A claim left by an earlier attempt of the same message (a crash, a cancellation)
     /// is taken over at once: the queue only hands a message out again once its previous attempt has ended.
     /// </summary>
-    public async Task<LedgerClaim> TryClaimAsync(string consumer, string eventId, string kind, string messageId, CancellationToken cancellationToken)
+    /// <returns>What the ledger held, and (when claimed) the claim's version, which only its holder can release.</returns>
+    public async Task<(LedgerClaim State, ETag Claim)> TryClaimAsync(string consumer, string eventId, string kind, string messageId, CancellationToken cancellationToken)
     {
         var now = timeProvider.GetUtcNow();
         var claim = new TableEntity(consumer, TableKeys.Escape(eventId))
@@ -39,8 +44,8 @@ public sealed class ProcessedEventStore(LazyTable table, TimeProvider timeProvid
 
         try
         {
-            await table.RunAsync(t => t.AddEntityAsync(claim, cancellationToken), cancellationToken).ConfigureAwait(false);
-            return LedgerClaim.Claimed;
+            var added = await table.RunAsync(t => t.AddEntityAsync(claim, cancellationToken), cancellationToken).ConfigureAwait(false);
+            return (LedgerClaim.Claimed, added.Headers.ETag ?? ETag.All);
         }
         catch (RequestFailedException ex) when (ex.Status == 409)
         {
@@ -52,28 +57,28 @@ public sealed class ProcessedEventStore(LazyTable table, TimeProvider timeProvid
             cancellationToken).ConfigureAwait(false);
         if (!existing.HasValue)
         {
-            return LedgerClaim.InProgress; // released between our insert and read: its holder's message is retried
+            return (LedgerClaim.InProgress, default); // released between our insert and read: its holder's message is retried
         }
 
         var row = existing.Value!;
         if (row.GetString("State") == Done)
         {
-            return LedgerClaim.AlreadyProcessed;
+            return (LedgerClaim.AlreadyProcessed, default);
         }
 
         if (row.GetString("MessageId") != messageId && row.GetDateTimeOffset("ClaimedUntil") is { } until && until > now)
         {
-            return LedgerClaim.InProgress;
+            return (LedgerClaim.InProgress, default);
         }
 
         try
         {
-            await table.RunAsync(t => t.UpdateEntityAsync(claim, row.ETag, TableUpdateMode.Replace, cancellationToken), cancellationToken).ConfigureAwait(false);
-            return LedgerClaim.Claimed; // an earlier attempt of this message, or a holder whose lease ran out
+            var updated = await table.RunAsync(t => t.UpdateEntityAsync(claim, row.ETag, TableUpdateMode.Replace, cancellationToken), cancellationToken).ConfigureAwait(false);
+            return (LedgerClaim.Claimed, updated.Headers.ETag ?? ETag.All); // an earlier attempt of this message, or a holder whose lease ran out
         }
         catch (RequestFailedException ex) when (ex.Status is 404 or 412)
         {
-            return LedgerClaim.InProgress;
+            return (LedgerClaim.InProgress, default);
         }
     }
 
@@ -93,16 +98,19 @@ public sealed class ProcessedEventStore(LazyTable table, TimeProvider timeProvid
                 cancellationToken),
             cancellationToken);
 
-    /// <summary>Gives a claim up after a failure, so the retry (or a replay from poison) can claim it again.</summary>
-    public async Task ReleaseAsync(string consumer, string eventId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Gives a claim up after a failure, so the retry (or a replay from poison) can claim it again. Only the claim
+    /// <paramref name="claim"/> names is removed: a claim someone else has taken since is left alone.
+    /// </summary>
+    public async Task ReleaseAsync(string consumer, string eventId, ETag claim, CancellationToken cancellationToken)
     {
         try
         {
-            await table.Client.DeleteEntityAsync(consumer, TableKeys.Escape(eventId), ETag.All, cancellationToken).ConfigureAwait(false);
+            await table.Client.DeleteEntityAsync(consumer, TableKeys.Escape(eventId), claim, cancellationToken).ConfigureAwait(false);
         }
-        catch (RequestFailedException ex) when (ex.Status == 404)
+        catch (RequestFailedException ex) when (ex.Status is 404 or 412)
         {
-            // Already gone.
+            // Already gone, or no longer ours.
         }
     }
 }

@@ -1,3 +1,6 @@
+using System.Runtime.ExceptionServices;
+using System.Text;
+using System.Text.Json;
 using Azure;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -7,98 +10,204 @@ using TracktileFunctions.Messaging;
 namespace TracktileFunctions.Processing;
 
 /// <summary>
-/// Runs one dequeued message through a consumer with the guarantees every consumer shares: an unreadable message or
-/// a permanent failure goes to the poison queue at once with its reason; a claimed, then finished, event is recorded so
-/// duplicates are skipped; a transient failure is recorded and rethrown so the queue retries it (and finally poisons it).
+/// Runs one dequeued message through a consumer with the guarantees every consumer shares. The app owns every failure
+/// of the whole path (reading the message and its claim-checked payload, the ledger, the handler, the bookkeeping):
+/// <list type="bullet">
+/// <item>an unreadable message or a permanent failure goes to the never-expiring poison queue at once, with its reason;</item>
+/// <item>a transient failure schedules the next attempt itself, as a copy of the message hidden for a growing delay, so
+/// an outage of hours is waited out; after <see cref="ProcessingOptions.MaxAttempts"/> it goes to poison with its reason;</item>
+/// <item>an event is claimed in the ledger before any outside call and recorded when done, so duplicates are skipped;
+/// each attempt is bounded below the claim's lease, and a claim is only ever released by its holder.</item>
+/// </list>
+/// Only when the app cannot write at all (storage down) does a failure reach the queue extension, which retries the
+/// same message; on its last dequeue the app poisons it itself.
 /// </summary>
 public sealed partial class QueueEventProcessor(
     EventMessageReader reader,
     ProcessedEventStore ledger,
     FailureLog failures,
+    EventPublisher queues,
     IOptions<ProcessingOptions> options,
     ILogger<QueueEventProcessor> logger)
 {
+    private readonly ProcessingOptions _options = options.Value;
+
     /// <summary>Processes <paramref name="message"/> from <paramref name="queue"/>.</summary>
     /// <param name="queue">The queue the message came from.</param>
     /// <param name="message">The message text, as the queue trigger decoded it.</param>
-    /// <param name="messageId">The queue message's id (the same for every attempt of one message).</param>
+    /// <param name="messageId">The queue message's id (the same for every dequeue of one message).</param>
     /// <param name="dequeueCount">How many times the queue has handed this message out, this time included.</param>
     /// <param name="consumer">What applies the event.</param>
-    /// <param name="cancellationToken">The invocation's cancellation.</param>
+    /// <param name="cancellationToken">The invocation's cancellation (host shutdown).</param>
     public async Task ProcessAsync(
         string queue, string message, string messageId, long dequeueCount, IEventConsumer consumer, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(consumer);
-        WebhookEventReceived evt;
+        DecodedEventMessage decoded;
         try
         {
-            evt = await reader.ReadAsync(message, cancellationToken).ConfigureAwait(false) with { Attempt = dequeueCount };
+            decoded = EventMessageCodec.Decode(message);
         }
-        catch (Exception ex) when (ex is InvalidEventMessageException or System.Text.Json.JsonException
-            || ex is RequestFailedException { Status: 404 })
+        catch (InvalidEventMessageException ex)
         {
             LogUnreadable(queue, ex.Message);
-            await failures.PoisonAsync(queue, message, null, null, "unreadable message: " + ex.Message, cancellationToken).ConfigureAwait(false);
+            await failures.PoisonAsync(queue, message, null, null, "unreadable message: " + ex.Message, CancellationToken.None).ConfigureAwait(false);
             return;
         }
 
-        using var scope = logger.BeginScope(new Dictionary<string, object> { ["EventId"] = evt.EventId, ["EventKind"] = evt.Kind });
-        switch (await ledger.TryClaimAsync(consumer.Name, evt.EventId, evt.Kind, messageId, cancellationToken).ConfigureAwait(false))
-        {
-            case LedgerClaim.AlreadyProcessed:
-                LogDuplicate(consumer.Name, evt.Kind, evt.EventId);
-                return;
-            case LedgerClaim.InProgress:
-                LogInFlight(consumer.Name, evt.Kind, evt.EventId);
-                return;
-        }
-
-        string outcome;
+        var attempt = decoded.PriorAttempts + (int)Math.Min(dequeueCount, int.MaxValue - decoded.PriorAttempts);
+        var owner = decoded.FirstMessageId ?? messageId; // a delayed retry is a new message; the claim stays the first one's
+        using var scope = logger.BeginScope(new Dictionary<string, object> { ["EventId"] = decoded.EventId, ["EventKind"] = decoded.Kind });
+        ETag claim = default;
         try
         {
-            outcome = await consumer.HandleAsync(evt, cancellationToken).ConfigureAwait(false);
+            (var state, claim) = await ledger.TryClaimAsync(consumer.Name, decoded.EventId, decoded.Kind, owner, cancellationToken).ConfigureAwait(false);
+            switch (state)
+            {
+                case LedgerClaim.AlreadyProcessed:
+                    LogDuplicate(consumer.Name, decoded.Kind, decoded.EventId);
+                    await ForgetPayloadAsync(decoded).ConfigureAwait(false);
+                    return;
+                case LedgerClaim.InProgress:
+                    LogInFlight(consumer.Name, decoded.Kind, decoded.EventId);
+                    return;
+            }
+
+            var evt = await LoadAsync(decoded, cancellationToken).ConfigureAwait(false) with { Attempt = attempt };
+            var outcome = await HandleBoundedAsync(consumer, evt, cancellationToken).ConfigureAwait(false);
+            await ledger.CompleteAsync(consumer.Name, decoded.EventId, decoded.Kind, outcome, cancellationToken).ConfigureAwait(false);
+            LogProcessed(consumer.Name, decoded.Kind, decoded.EventId, outcome);
+            await ForgetPayloadAsync(decoded).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is PermanentProcessingException || ex is ExternalApiException { IsTransient: false })
+        catch (Exception ex) when (IsPermanent(ex))
         {
-            LogPoisoned(consumer.Name, evt.Kind, evt.EventId, ex.Message);
-            await ledger.ReleaseAsync(consumer.Name, evt.EventId, CancellationToken.None).ConfigureAwait(false);
-            await failures.PoisonAsync(queue, message, evt.EventId, evt.Kind, ex.Message, cancellationToken).ConfigureAwait(false);
-            return;
+            LogPoisoned(consumer.Name, decoded.Kind, decoded.EventId, ex.Message);
+            await ReleaseAsync(consumer, decoded, claim).ConfigureAwait(false);
+            await PoisonAsync(queue, decoded, ex.Message, attempt).ConfigureAwait(false);
         }
-        catch (Exception ex) when (dequeueCount >= options.Value.MaxDequeueCount && !cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
-            // The last attempt: poison it here, with the reason, rather than leave it to the host's expiring copy.
-            var reason = $"gave up after {dequeueCount} attempts: {ex.GetType().Name}: {ex.Message}";
-            LogPoisoned(consumer.Name, evt.Kind, evt.EventId, reason);
-            await ledger.ReleaseAsync(consumer.Name, evt.EventId, CancellationToken.None).ConfigureAwait(false);
-            await failures.PoisonAsync(queue, message, evt.EventId, evt.Kind, reason, CancellationToken.None, dequeueCount).ConfigureAwait(false);
-            return;
+            await ReleaseAsync(consumer, decoded, claim).ConfigureAwait(false);
+            await RetryLaterAsync(queue, consumer, decoded, owner, attempt, dequeueCount, ex).ConfigureAwait(false);
         }
-        catch (Exception ex)
+        catch (Exception)
         {
-            // Transient, or cancelled (host shutdown): give the claim up so the message's next attempt takes it.
-            LogRetrying(ex, consumer.Name, evt.Kind, evt.EventId, dequeueCount);
-            await ReleaseAndRecordAsync(queue, consumer, evt, dequeueCount, ex).ConfigureAwait(false);
+            // Host shutdown: give the claim up; the queue hands this same message out again.
+            await ReleaseAsync(consumer, decoded, claim).ConfigureAwait(false);
             throw;
         }
-
-        await ledger.CompleteAsync(consumer.Name, evt.EventId, evt.Kind, outcome, cancellationToken).ConfigureAwait(false);
-        LogProcessed(consumer.Name, evt.Kind, evt.EventId, outcome);
     }
 
-    private async Task ReleaseAndRecordAsync(string queue, IEventConsumer consumer, WebhookEventReceived evt, long dequeueCount, Exception error)
+    private static bool IsPermanent(Exception ex)
+        => ex is PermanentProcessingException || ex is ExternalApiException { IsTransient: false };
+
+    private async Task<WebhookEventReceived> LoadAsync(DecodedEventMessage decoded, CancellationToken cancellationToken)
     {
         try
         {
-            await ledger.ReleaseAsync(consumer.Name, evt.EventId, CancellationToken.None).ConfigureAwait(false);
-            await failures.RecordAttemptAsync(queue, evt.EventId, evt.Kind, dequeueCount, $"{error.GetType().Name}: {error.Message}", CancellationToken.None).ConfigureAwait(false);
+            return await reader.LoadAsync(decoded, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is RequestFailedException or AggregateException or OperationCanceledException)
+        catch (RequestFailedException ex) when (ex.Status == 404)
         {
-            // The original failure is what matters: it is rethrown and the queue retries (a claim left behind expires).
-            LogRecordFailed(ex, evt.EventId);
+            throw new PermanentProcessingException($"unreadable message: its claim-checked payload {decoded.PayloadBlob} is gone", ex);
+        }
+        catch (JsonException ex)
+        {
+            throw new PermanentProcessingException($"unreadable message: its claim-checked payload is not JSON ({ex.Message})", ex);
         }
     }
+
+    /// <summary>Runs the handler, cancelled once it has taken <see cref="ProcessingOptions.HandlerTimeoutSeconds"/>.</summary>
+    private async Task<string> HandleBoundedAsync(IEventConsumer consumer, WebhookEventReceived evt, CancellationToken cancellationToken)
+    {
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bounded.CancelAfter(TimeSpan.FromSeconds(_options.HandlerTimeoutSeconds));
+        try
+        {
+            return await consumer.HandleAsync(evt, bounded.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException ex) when (bounded.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"the attempt was stopped after {_options.HandlerTimeoutSeconds} s (Processing:HandlerTimeoutSeconds)", ex);
+        }
+    }
+
+    private async Task RetryLaterAsync(
+        string queue, IEventConsumer consumer, DecodedEventMessage decoded, string owner, int attempt, long dequeueCount, Exception error)
+    {
+        var reason = $"{error.GetType().Name}: {error.Message}";
+        if (attempt >= _options.MaxAttempts)
+        {
+            var final = $"gave up after {attempt} attempts: {reason}";
+            LogPoisoned(consumer.Name, decoded.Kind, decoded.EventId, final);
+            await PoisonAsync(queue, decoded, final, attempt).ConfigureAwait(false);
+            return;
+        }
+
+        var delay = Jitter(_options.RetryDelay(attempt));
+        try
+        {
+            await failures.RecordAttemptAsync(queue, decoded.EventId, decoded.Kind, attempt, reason, CancellationToken.None).ConfigureAwait(false);
+            var retry = BinaryData.FromBytes(EventMessageCodec.Reencode(decoded, attempt, owner));
+            await queues.SendAsync(queue, retry, CancellationToken.None, delay).ConfigureAwait(false);
+        }
+        catch (Exception scheduling) when (scheduling is RequestFailedException or AggregateException or OperationCanceledException or IOException)
+        {
+            LogRetryNotScheduled(scheduling, consumer.Name, decoded.Kind, decoded.EventId, attempt);
+            if (dequeueCount >= _options.MaxDequeueCount)
+            {
+                // The queue will not hand this message out again: the app's own poison copy, if storage lets it.
+                await PoisonAsync(queue, decoded, $"gave up after {attempt} attempts: {reason}", attempt).ConfigureAwait(false);
+                return;
+            }
+
+            ExceptionDispatchInfo.Throw(error); // the queue retries this same message
+        }
+
+        LogRetryScheduled(error, consumer.Name, decoded.Kind, decoded.EventId, attempt, (long)delay.TotalSeconds);
+    }
+
+    /// <summary>The poison copy starts its attempts afresh, so a replay gets the full number again.</summary>
+    private Task PoisonAsync(string queue, DecodedEventMessage decoded, string reason, int attempt)
+        => failures.PoisonAsync(
+            queue, Encoding.UTF8.GetString(EventMessageCodec.Reencode(decoded, 0, null).Span), decoded.EventId, decoded.Kind, reason,
+            CancellationToken.None, attempt);
+
+    private async Task ReleaseAsync(IEventConsumer consumer, DecodedEventMessage decoded, ETag claim)
+    {
+        if (claim == default)
+        {
+            return;
+        }
+
+        try
+        {
+            await ledger.ReleaseAsync(consumer.Name, decoded.EventId, claim, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RequestFailedException or AggregateException or OperationCanceledException or IOException)
+        {
+            // A claim left behind is taken over by this event's own retry, or expires.
+            LogRecordFailed(ex, decoded.EventId);
+        }
+    }
+
+    private async Task ForgetPayloadAsync(DecodedEventMessage decoded)
+    {
+        try
+        {
+            await reader.ForgetPayloadAsync(decoded, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RequestFailedException or AggregateException or OperationCanceledException or IOException)
+        {
+            LogRecordFailed(ex, decoded.EventId); // an orphaned payload blob costs storage, nothing else
+        }
+    }
+
+    /// <summary>±20 % jitter, in the whole seconds a queue message's visibility is counted in (at least one).</summary>
+    private static TimeSpan Jitter(TimeSpan delay)
+        => delay <= TimeSpan.Zero
+            ? TimeSpan.Zero
+            : TimeSpan.FromSeconds(Math.Max(1, Math.Round(delay.TotalSeconds * (0.8 + (Random.Shared.NextDouble() * 0.4)), MidpointRounding.AwayFromZero)));
 
     [LoggerMessage(LogLevel.Error, "Unreadable message on {Queue} moved to poison: {Reason}")]
     private partial void LogUnreadable(string queue, string reason);
@@ -112,10 +221,13 @@ public sealed partial class QueueEventProcessor(
     [LoggerMessage(LogLevel.Error, "{Consumer} moved {EventKind} {EventId} to poison: {Reason}")]
     private partial void LogPoisoned(string consumer, string eventKind, string eventId, string reason);
 
-    [LoggerMessage(LogLevel.Warning, "{Consumer} failed {EventKind} {EventId} on attempt {DequeueCount}; the queue will retry")]
-    private partial void LogRetrying(Exception exception, string consumer, string eventKind, string eventId, long dequeueCount);
+    [LoggerMessage(LogLevel.Warning, "{Consumer} failed {EventKind} {EventId} on attempt {Attempt}; next attempt in {DelaySeconds} s")]
+    private partial void LogRetryScheduled(Exception exception, string consumer, string eventKind, string eventId, int attempt, long delaySeconds);
 
-    [LoggerMessage(LogLevel.Warning, "Could not record the failure of {EventId}")]
+    [LoggerMessage(LogLevel.Warning, "{Consumer} could not schedule the retry of {EventKind} {EventId} after attempt {Attempt}; the queue retries it")]
+    private partial void LogRetryNotScheduled(Exception exception, string consumer, string eventKind, string eventId, int attempt);
+
+    [LoggerMessage(LogLevel.Warning, "Could not update the bookkeeping of {EventId}")]
     private partial void LogRecordFailed(Exception exception, string eventId);
 
     [LoggerMessage(LogLevel.Information, "{Consumer} processed {EventKind} {EventId}: {Outcome}")]

@@ -23,14 +23,14 @@ public sealed class ProcessedEventStoreTests(AzuriteFixture azurite) : IAsyncLif
 
     [Fact]
     public async Task TryClaimAsync_FirstDelivery_Claims()
-        => Assert.Equal(LedgerClaim.Claimed, await _ledger.TryClaimAsync("c", "evt/1?#", "k", "msg-1", CancellationToken.None));
+        => Assert.Equal(LedgerClaim.Claimed, (await _ledger.TryClaimAsync("c", "evt/1?#", "k", "msg-1", CancellationToken.None)).State);
 
     [Fact]
     public async Task TryClaimAsync_OtherMessageWhileClaimed_InProgress()
     {
         await _ledger.TryClaimAsync("c", "evt_1", "k", "msg-1", CancellationToken.None);
 
-        Assert.Equal(LedgerClaim.InProgress, await _ledger.TryClaimAsync("c", "evt_1", "k", "msg-2", CancellationToken.None));
+        Assert.Equal(LedgerClaim.InProgress, (await _ledger.TryClaimAsync("c", "evt_1", "k", "msg-2", CancellationToken.None)).State);
     }
 
     [Fact]
@@ -39,7 +39,7 @@ public sealed class ProcessedEventStoreTests(AzuriteFixture azurite) : IAsyncLif
         // Attempt 1 claimed and died without releasing; the queue hands the same message out again.
         await _ledger.TryClaimAsync("c", "evt_1", "k", "msg-1", CancellationToken.None);
 
-        Assert.Equal(LedgerClaim.Claimed, await _ledger.TryClaimAsync("c", "evt_1", "k", "msg-1", CancellationToken.None));
+        Assert.Equal(LedgerClaim.Claimed, (await _ledger.TryClaimAsync("c", "evt_1", "k", "msg-1", CancellationToken.None)).State);
     }
 
     [Fact]
@@ -48,7 +48,7 @@ public sealed class ProcessedEventStoreTests(AzuriteFixture azurite) : IAsyncLif
         await _ledger.TryClaimAsync("c", "evt_1", "k", "msg-1", CancellationToken.None);
         _time.Advance(ProcessedEventStore.Lease + TimeSpan.FromSeconds(1));
 
-        Assert.Equal(LedgerClaim.Claimed, await _ledger.TryClaimAsync("c", "evt_1", "k", "msg-2", CancellationToken.None));
+        Assert.Equal(LedgerClaim.Claimed, (await _ledger.TryClaimAsync("c", "evt_1", "k", "msg-2", CancellationToken.None)).State);
     }
 
     [Fact]
@@ -58,17 +58,31 @@ public sealed class ProcessedEventStoreTests(AzuriteFixture azurite) : IAsyncLif
         await _ledger.CompleteAsync("c", "evt_1", "k", "done", CancellationToken.None);
         _time.Advance(TimeSpan.FromDays(30));
 
-        Assert.Equal(LedgerClaim.AlreadyProcessed, await _ledger.TryClaimAsync("c", "evt_1", "k", "msg-1", CancellationToken.None));
-        Assert.Equal(LedgerClaim.AlreadyProcessed, await _ledger.TryClaimAsync("c", "evt_1", "k", "msg-9", CancellationToken.None));
+        Assert.Equal(LedgerClaim.AlreadyProcessed, (await _ledger.TryClaimAsync("c", "evt_1", "k", "msg-1", CancellationToken.None)).State);
+        Assert.Equal(LedgerClaim.AlreadyProcessed, (await _ledger.TryClaimAsync("c", "evt_1", "k", "msg-9", CancellationToken.None)).State);
     }
 
     [Fact]
     public async Task ReleaseAsync_AfterFailure_NextDeliveryClaims()
     {
-        await _ledger.TryClaimAsync("c", "evt_1", "k", "msg-1", CancellationToken.None);
-        await _ledger.ReleaseAsync("c", "evt_1", CancellationToken.None);
+        var (_, claim) = await _ledger.TryClaimAsync("c", "evt_1", "k", "msg-1", CancellationToken.None);
+        await _ledger.ReleaseAsync("c", "evt_1", claim, CancellationToken.None);
 
-        Assert.Equal(LedgerClaim.Claimed, await _ledger.TryClaimAsync("c", "evt_1", "k", "msg-2", CancellationToken.None));
+        Assert.Equal(LedgerClaim.Claimed, (await _ledger.TryClaimAsync("c", "evt_1", "k", "msg-2", CancellationToken.None)).State);
+    }
+
+    [Fact]
+    public async Task ReleaseAsync_ClaimTakenOverSince_LeavesTheNewHoldersClaim()
+    {
+        // The first holder's lease ran out, a duplicate claimed the event, and then the first holder failed.
+        var (_, first) = await _ledger.TryClaimAsync("c", "evt_1", "k", "msg-1", CancellationToken.None);
+        _time.Advance(ProcessedEventStore.Lease + TimeSpan.FromSeconds(1));
+        var (state, _) = await _ledger.TryClaimAsync("c", "evt_1", "k", "msg-2", CancellationToken.None);
+
+        await _ledger.ReleaseAsync("c", "evt_1", first, CancellationToken.None);
+
+        Assert.Equal(LedgerClaim.Claimed, state);
+        Assert.Equal(LedgerClaim.InProgress, (await _ledger.TryClaimAsync("c", "evt_1", "k", "msg-3", CancellationToken.None)).State);
     }
 
     [Fact]
@@ -77,6 +91,6 @@ public sealed class ProcessedEventStoreTests(AzuriteFixture azurite) : IAsyncLif
         await _ledger.TryClaimAsync("erp-orders", "evt_1", "k", "msg-1", CancellationToken.None);
         await _ledger.CompleteAsync("erp-orders", "evt_1", "k", "done", CancellationToken.None);
 
-        Assert.Equal(LedgerClaim.Claimed, await _ledger.TryClaimAsync("accounting-orders", "evt_1", "k", "msg-1", CancellationToken.None));
+        Assert.Equal(LedgerClaim.Claimed, (await _ledger.TryClaimAsync("accounting-orders", "evt_1", "k", "msg-1", CancellationToken.None)).State);
     }
 }
