@@ -77,7 +77,7 @@ public static class ServiceCollectionExtensions
         // Queue processing: de-duplication ledger, sync state, failure log, and one consumer per queue. Consumers are
         // transient so each invocation gets typed HttpClients whose handlers the factory rotates (DNS changes).
         services.AddSingleton(sp => new ProcessedEventStore(Table(sp, ProcessedEventStore.TableName), sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton(sp => new SyncStateStore(Table(sp, SyncStateStore.TableName)));
+        services.AddSingleton(sp => new SyncStateStore(Table(sp, SyncStateStore.TableName), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new FailureLog(Table(sp, FailureLog.TableName), sp.GetRequiredService<EventPublisher>(), sp.GetRequiredService<TimeProvider>()));
         services.AddOptions<ProcessingOptions>().BindConfiguration(ProcessingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<QueueEventProcessor>();
@@ -95,6 +95,8 @@ public static class ServiceCollectionExtensions
         services.AddTransient<ErpProductConsumer>();
         services.AddTransient<TracktileCustomerConsumer>();
         services.AddOptions<ErpCustomerOptions>().BindConfiguration(ErpCustomerOptions.SectionName);
+        services.AddOptions<CustomerSyncOptions>().BindConfiguration(CustomerSyncOptions.SectionName);
+        services.AddTransient<CustomerSync>();
         services.AddTransient<ErpCustomerConsumer>();
 
         // The product batch.

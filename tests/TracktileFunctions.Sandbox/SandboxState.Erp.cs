@@ -11,6 +11,7 @@ public sealed partial class SandboxState
     private readonly List<ShipmentConfirmation> _shipmentConfirmations = [];
     private readonly Dictionary<string, ErpProduct> _erpProducts = new(StringComparer.Ordinal);
     private readonly List<CustomerPut> _erpCustomerPuts = [];
+    private readonly Dictionary<string, JsonElement> _erpCustomers = new(StringComparer.Ordinal);
     private readonly List<StockMovement> _stockMovements = [];
     private readonly Dictionary<StockKey, decimal> _stock = [];
     private int _salesOrderCount;
@@ -57,6 +58,25 @@ public sealed partial class SandboxState
         lock (_gate)
         {
             _erpCustomerPuts.Add(new CustomerPut(customerId, body, TimeProvider.GetUtcNow()));
+            _erpCustomers[customerId] = body;
+        }
+    }
+
+    /// <summary>Sets a customer as the ERP holds it (what <c>GET /erp/customers/{id}</c> answers), as if changed in the ERP.</summary>
+    public void SeedErpCustomer(string customerId, JsonElement body)
+    {
+        lock (_gate)
+        {
+            _erpCustomers[customerId] = body.Clone();
+        }
+    }
+
+    /// <summary>The customer as the ERP holds it: the last PUT or seed, or null.</summary>
+    public JsonElement? FindErpCustomer(string customerId)
+    {
+        lock (_gate)
+        {
+            return _erpCustomers.TryGetValue(customerId, out var body) ? body : null;
         }
     }
 
@@ -164,6 +184,15 @@ public sealed partial class SandboxState
         }
     }
 
+    /// <summary>Forgets every product the ERP holds, as if it lost them (a restore from an old backup).</summary>
+    public void LoseErpProducts()
+    {
+        lock (_gate)
+        {
+            _erpProducts.Clear();
+        }
+    }
+
     /// <summary>Applies a validated movement (see <see cref="MovementTypes"/>) and gives it an id.</summary>
     internal StockMovement ApplyStockMovement(StockMovement movement)
     {
@@ -203,6 +232,7 @@ public sealed partial class SandboxState
         _shipmentConfirmations.Clear();
         _erpProducts.Clear();
         _erpCustomerPuts.Clear();
+        _erpCustomers.Clear();
         _stockMovements.Clear();
         _stock.Clear();
         _salesOrderCount = 0;

@@ -45,7 +45,16 @@ public sealed class ErpClient(HttpClient http, IOptions<ErpClientOptions> option
             HttpMethod.Put, JsonHttp.Path(_paths.UpsertProduct, ("productId", product.ExternalId)), product, idempotencyKey, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Replaces a customer changed in Tracktile.</summary>
+    /// <summary>Reads a customer as the ERP holds it now (for the two-way sync's three-way merge).</summary>
+    /// <exception cref="ErpApiException">The ERP refused (404 for an unknown customer) or did not answer.</exception>
+    public async Task<System.Text.Json.JsonElement> GetCustomerAsync(string erpCustomerId, CancellationToken cancellationToken)
+    {
+        using var response = await JsonHttp.SendAsync(
+            http, HttpMethod.Get, JsonHttp.Path(_paths.GetCustomer, ("customerId", erpCustomerId)), null, null, Error, cancellationToken).ConfigureAwait(false);
+        return await JsonHttp.ReadAsync<System.Text.Json.JsonElement>(response, Error, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Replaces a customer (the merged synced fields).</summary>
     public async Task PutCustomerAsync(string erpCustomerId, System.Text.Json.JsonElement customer, string idempotencyKey, CancellationToken cancellationToken)
     {
         using var _ = await SendAsync(

@@ -54,6 +54,10 @@ public sealed class ErpPaths
     [Required]
     public string UpsertCustomer { get; set; } = "customers/{customerId}";
 
+    /// <summary>Read a customer; <c>{customerId}</c> is the ERP's id.</summary>
+    [Required]
+    public string GetCustomer { get; set; } = "customers/{customerId}";
+
     /// <summary>Post a stock movement.</summary>
     [Required]
     public string StockMovements { get; set; } = "stock-movements";

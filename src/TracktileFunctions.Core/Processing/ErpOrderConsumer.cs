@@ -11,46 +11,57 @@ namespace TracktileFunctions.Processing;
 /// last applied one changes nothing.
 /// </summary>
 /// <remarks>
-/// Events of one order may run at the same time (a batch, several instances). The state row is saved with optimistic
-/// concurrency; when another event saved first, the ERP calls of the two may have landed in either order, so the
-/// newer event's status is sent again before the state is saved. The ERP therefore always ends in the newest state.
+/// The events of one order are applied one at a time, under the order's lock in sync state: two events that both find
+/// no sales order cannot both create one (the second waits, then updates), and no older write can land after a newer
+/// one. Order is never decided by event id: when an event's time equals the last applied one, or its
+/// <c>previousOrderStatus</c> is not the status last applied (an event was missed or came out of order), the order's
+/// current status is read from Tracktile and that is what the ERP gets.
 /// </remarks>
 public sealed class ErpOrderConsumer(
-    TracktileClient tracktile, ErpClient erp, SyncStateStore state, IOptions<ErpOrderOptions> options) : IEventConsumer
+    TracktileClient tracktile, ErpClient erp, SyncStateStore state, IOptions<ErpOrderOptions> options, IOptions<TracktileClientOptions> tracktileOptions)
+    : IEventConsumer
 {
     /// <summary>The state scope (table partition) of ERP sales orders.</summary>
     public const string Scope = "erp-order";
 
-    private const int MaxSaveAttempts = 5;
     private const string Cancelled = "cancelled";
 
     private readonly ErpOrderOptions _options = options.Value;
+    private readonly string _statusProperty = tracktileOptions.Value.OrderStatusProperty;
 
     /// <inheritdoc />
     public string Name => "erp-orders";
 
     /// <inheritdoc />
-    public async Task<string> HandleAsync(WebhookEventReceived evt, CancellationToken cancellationToken)
+    public Task<string> HandleAsync(WebhookEventReceived evt, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(evt);
         var orderId = evt.RequiredString("orderId");
+        return state.UnderLockAsync(Scope, orderId, $"{Name}/{evt.EventId}", record => ApplyAsync(evt, orderId, record, cancellationToken), cancellationToken);
+    }
+
+    private async Task<(SyncRecord? Next, string Outcome)> ApplyAsync(WebhookEventReceived evt, string orderId, SyncRecord record, CancellationToken cancellationToken)
+    {
         var status = evt.RequiredString("currentOrderStatus");
         var time = evt.EffectiveTime();
-
-        var record = await state.GetAsync(Scope, orderId, cancellationToken).ConfigureAwait(false);
-        if (record is not null && record.IsNewerThan(time, evt.EventId))
+        if (record.IsNewerThan(time))
         {
-            if (evt.Attempt > 1 && record.TargetId is not null && record.Status is not null)
-            {
-                // An earlier attempt of this older event may have reached the ERP after the newer one and then died
-                // before saving: put the newer status back.
-                await SendStatusAsync(record.TargetId, record.Status, record.AppliedEventTime, record.AppliedEventId!,
-                    $"{ErpOrderMapping.StatusKey(record.AppliedEventId!)}-reassert-{evt.EventId}", cancellationToken).ConfigureAwait(false);
-            }
-
-            return $"stale: {status} at {time:O} is older than {record.Status} at {record.AppliedEventTime:O}";
+            return (null, $"stale: {status} at {time:O} is older than {record.Status} at {record.AppliedEventTime:O}");
         }
 
-        var erpId = record?.TargetId;
+        // Settle what the newest status is: the event's own, unless it ties with the last applied event or does not
+        // follow on from it, in which case Tracktile's current status decides.
+        TracktileOrder? order = null;
+        var previous = evt.OptionalString("previousOrderStatus");
+        var ambiguous = record.TiesWith(time, evt.EventId) || (record.Status is not null && previous is not null && previous != record.Status);
+        if (ambiguous)
+        {
+            order = await tracktile.GetOrderAsync(orderId, cancellationToken).ConfigureAwait(false);
+            status = order.CurrentStatus(_statusProperty) ?? throw new PermanentProcessingException(
+                $"order {orderId} as Tracktile returns it has no '{_statusProperty}' to settle which status is newest (check Tracktile:Api:OrderStatusProperty)");
+        }
+
+        var erpId = record.TargetId;
         string outcome;
         if (erpId is null)
         {
@@ -60,88 +71,39 @@ public sealed class ErpOrderConsumer(
             }
             else
             {
-                var order = await tracktile.GetOrderAsync(orderId, cancellationToken).ConfigureAwait(false);
+                order ??= await tracktile.GetOrderAsync(orderId, cancellationToken).ConfigureAwait(false);
                 var salesOrder = ErpOrderMapping.ToSalesOrder(order, ErpOrderMapping.MapStatus(status, _options), evt);
                 var created = await erp.CreateSalesOrderAsync(salesOrder, ErpOrderMapping.CreateKey(orderId), cancellationToken).ConfigureAwait(false);
                 erpId = created.Id;
                 if (created.Replayed)
                 {
-                    // Created earlier by an event whose state was never saved: make sure it holds this status.
-                    await SendStatusAsync(erpId, status, time, evt.EventId, ErpOrderMapping.StatusKey(evt.EventId), cancellationToken).ConfigureAwait(false);
+                    // Created by an earlier attempt whose state was never saved: make sure it holds this status.
+                    await SendStatusAsync(erpId, status, time, evt.EventId, cancellationToken).ConfigureAwait(false);
                 }
 
                 outcome = $"created sales order {erpId} ({status})";
             }
         }
-        else if (status == record!.Status)
+        else if (status == record.Status)
         {
             outcome = $"unchanged: sales order {erpId} already {status}";
         }
         else
         {
-            outcome = await SendStatusAsync(erpId, status, time, evt.EventId, ErpOrderMapping.StatusKey(evt.EventId), cancellationToken).ConfigureAwait(false)
-                ? $"sales order {erpId} -> {status}"
+            outcome = await SendStatusAsync(erpId, status, time, evt.EventId, cancellationToken).ConfigureAwait(false)
+                ? $"sales order {erpId} -> {status}{(ambiguous ? " (Tracktile's current status)" : "")}"
                 : $"not sent: {status} is not sent to the ERP";
         }
 
-        var next = new SyncRecord(Scope, orderId)
-        {
-            TargetId = erpId,
-            Status = status,
-            AppliedEventId = evt.EventId,
-            AppliedEventTime = time,
-            ETag = record?.ETag ?? default,
-        };
-        await SaveAsync(next, cancellationToken).ConfigureAwait(false);
-        return outcome;
-    }
-
-    private async Task SaveAsync(SyncRecord next, CancellationToken cancellationToken)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            if (await state.TrySaveAsync(next, cancellationToken).ConfigureAwait(false))
-            {
-                return;
-            }
-
-            if (attempt == MaxSaveAttempts)
-            {
-                throw new InvalidOperationException($"order {next.Key}: state kept changing under {MaxSaveAttempts} saves");
-            }
-
-            var current = await state.GetAsync(Scope, next.Key, cancellationToken).ConfigureAwait(false)
-                ?? throw new InvalidOperationException($"order {next.Key}: state vanished during a save");
-
-            if (current.AppliedEventId == next.AppliedEventId)
-            {
-                return; // a redelivered copy of this very event saved first
-            }
-
-            // Another event of this order saved in between: its ERP call and ours landed in an unknown order, so
-            // unless both sent the same status, the newer one is sent again.
-            var newest = current.IsNewerThan(next.AppliedEventTime!.Value, next.AppliedEventId!) ? current : next;
-            var erpId = next.TargetId ?? current.TargetId;
-            if (erpId is not null && newest.Status is not null && current.Status != next.Status)
-            {
-                await SendStatusAsync(erpId, newest.Status, newest.AppliedEventTime, newest.AppliedEventId!,
-                    $"{ErpOrderMapping.StatusKey(newest.AppliedEventId!)}-reapply-{Guid.NewGuid():N}", cancellationToken).ConfigureAwait(false);
-            }
-
-            next = new SyncRecord(Scope, next.Key)
-            {
-                TargetId = erpId,
-                Status = newest.Status,
-                AppliedEventId = newest.AppliedEventId,
-                AppliedEventTime = newest.AppliedEventTime,
-                ETag = current.ETag,
-            };
-        }
+        record.TargetId = erpId;
+        record.Status = status;
+        record.AppliedEventId = evt.EventId;
+        record.AppliedEventTime = time;
+        return (record, outcome);
     }
 
     /// <returns>False when the status is not sent (cancellation turned off).</returns>
-    private async Task<bool> SendStatusAsync(
-        string erpId, string status, DateTimeOffset? time, string eventId, string idempotencyKey, CancellationToken cancellationToken)
+    private async Task<bool> SendStatusAsync(string erpId, string status, DateTimeOffset? time, string eventId, CancellationToken cancellationToken)
     {
         if (status == Cancelled && !_options.CancelInErp)
         {
@@ -149,7 +111,7 @@ public sealed class ErpOrderConsumer(
         }
 
         var update = new ErpSalesOrderStatusUpdate(ErpOrderMapping.MapStatus(status, _options), time, eventId);
-        await erp.UpdateSalesOrderStatusAsync(erpId, update, idempotencyKey, cancellationToken).ConfigureAwait(false);
+        await erp.UpdateSalesOrderStatusAsync(erpId, update, ErpOrderMapping.StatusKey(eventId), cancellationToken).ConfigureAwait(false);
         return true;
     }
 }

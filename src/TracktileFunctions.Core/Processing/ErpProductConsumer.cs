@@ -6,8 +6,10 @@ using TracktileFunctions.Tracktile;
 namespace TracktileFunctions.Processing;
 
 /// <summary>
-/// A changed product handed off by the product batch -> <c>PUT products/{id}</c> in the ERP. An older version arriving
-/// after a newer one (a backlog across runs, a replay) is skipped, so the ERP never goes back to an old snapshot.
+/// A changed product handed off by the product batch -> <c>PUT products/{id}</c> in the ERP. Versions of one product
+/// are written one at a time under the product's lock in sync state: an older version (a backlog across runs, a
+/// replay) is skipped, and no older write can land after a newer one, so the ERP always ends at the newest version.
+/// The same version again (an overlapping run, a forced resync) is written again: a PUT of the same data is harmless.
 /// </summary>
 public sealed class ErpProductConsumer(ErpClient erp, SyncStateStore state, IOptions<TracktileClientOptions> tracktileOptions) : IEventConsumer
 {
@@ -25,29 +27,25 @@ public sealed class ErpProductConsumer(ErpClient erp, SyncStateStore state, IOpt
         ArgumentNullException.ThrowIfNull(evt);
         var product = ErpProductMapping.ToErpProduct(evt.Payload, _products.IdProperty, _products.ModifiedAtProperty)
             ?? throw new PermanentProcessingException($"product has no '{_products.IdProperty}' (check Tracktile:Api:Products:IdProperty)");
-        var record = product.ModifiedAt is null ? null : await state.GetAsync(Scope, product.ExternalId, cancellationToken).ConfigureAwait(false);
-        if (record is not null && product.ModifiedAt is { } modified && record.IsNewerThan(modified, evt.EventId))
+        if (product.ModifiedAt is not { } version)
         {
-            return $"stale: version {modified:O} is older than {record.AppliedEventTime:O}, already in the ERP";
+            // No version to order by: every hand-off of it is the product as it was read, written as it comes.
+            await erp.UpsertProductAsync(product, ErpProductMapping.UpsertKey(evt.EventId), cancellationToken).ConfigureAwait(false);
+            return $"upserted product {product.ExternalId} (it has no '{_products.ModifiedAtProperty}')";
         }
 
-        if (product.ModifiedAt is { } version && record?.AppliedEventId != evt.EventId)
+        return await state.UnderLockAsync(Scope, product.ExternalId, $"{Name}/{evt.EventId}", async record =>
         {
-            // Record the version before writing it: a concurrent older version then finds itself stale.
-            var next = new SyncRecord(Scope, product.ExternalId)
+            if (record.IsNewerThan(version))
             {
-                TargetId = product.ExternalId,
-                AppliedEventId = evt.EventId,
-                AppliedEventTime = version,
-                ETag = record?.ETag ?? default,
-            };
-            if (!await state.TrySaveAsync(next, cancellationToken).ConfigureAwait(false))
-            {
-                throw new InvalidOperationException($"product {product.ExternalId} changed concurrently; retrying");
+                return ((SyncRecord?)null, $"stale: version {version:O} is older than {record.AppliedEventTime:O}, already in the ERP");
             }
-        }
 
-        await erp.UpsertProductAsync(product, ErpProductMapping.UpsertKey(evt.EventId), cancellationToken).ConfigureAwait(false);
-        return $"upserted product {product.ExternalId}";
+            await erp.UpsertProductAsync(product, ErpProductMapping.UpsertKey(evt.EventId), cancellationToken).ConfigureAwait(false);
+            record.TargetId = product.ExternalId;
+            record.AppliedEventId = evt.EventId;
+            record.AppliedEventTime = version;
+            return (record, $"upserted product {product.ExternalId}");
+        }, cancellationToken).ConfigureAwait(false);
     }
 }

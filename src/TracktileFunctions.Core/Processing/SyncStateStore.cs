@@ -6,12 +6,123 @@ namespace TracktileFunctions.Processing;
 
 /// <summary>
 /// What the app last applied to a target system for one record (an order, a customer...), with optimistic
-/// concurrency: a save fails, rather than overwrites, when someone else saved in between.
+/// concurrency: a save fails, rather than overwrites, when someone else saved in between. Events of one record are
+/// applied one at a time under the record's lock (<see cref="UnderLockAsync{T}"/>), so a create is made once and a
+/// newer write is never overtaken by an older one.
 /// </summary>
-public sealed class SyncStateStore(LazyTable table)
+public sealed class SyncStateStore(LazyTable table, TimeProvider timeProvider)
 {
     /// <summary>The table's name.</summary>
     public const string TableName = "syncstate";
+
+    /// <summary>
+    /// How long a lock holds. The processor bounds every attempt below it, so a live holder never outlasts its lock; a
+    /// holder that died leaves a lock that expires.
+    /// </summary>
+    public static readonly TimeSpan LockLease = ProcessedEventStore.Lease;
+
+    /// <summary>How long a second event of the same record waits for the lock before its attempt is retried later.</summary>
+    public static readonly TimeSpan MaxLockWait = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Runs <paramref name="body"/> holding the lock of one record, then saves the record it returns (and releases the
+    /// lock in the same write), or only releases the lock when it returns none. Another holder makes this wait (up to
+    /// <see cref="MaxLockWait"/>, then <see cref="RecordBusyException"/>, a transient failure); a lock whose holder
+    /// died is taken over once its lease runs out, and a holder retrying itself (<paramref name="holder"/> is the
+    /// same) takes its own lock back at once.
+    /// </summary>
+    /// <param name="scope">The record's scope (table partition).</param>
+    /// <param name="key">The record's key.</param>
+    /// <param name="holder">Who locks: a consumer and an event, so the event's own retry can take its lock back.</param>
+    /// <param name="body">Decides and applies; gets the current record (a new, empty one when there was none).</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    public async Task<T> UnderLockAsync<T>(
+        string scope, string key, string holder, Func<SyncRecord, Task<(SyncRecord? Next, T Result)>> body, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        var locked = await LockAsync(scope, key, holder, cancellationToken).ConfigureAwait(false);
+        (SyncRecord? Next, T Result) outcome;
+        try
+        {
+            outcome = await body(locked).ConfigureAwait(false);
+        }
+        catch
+        {
+            await UnlockAsync(locked).ConfigureAwait(false);
+            throw;
+        }
+
+        var next = outcome.Next ?? locked;
+        next.PartitionKey = scope;
+        next.RowKey = TableKeys.Escape(key);
+        next.Key = key;
+        next.LockedBy = null;
+        next.LockedUntil = null;
+        next.ETag = locked.ETag;
+        if (!await TrySaveAsync(next, cancellationToken).ConfigureAwait(false))
+        {
+            // Only after this holder outlived its lease: what it did is applied, but the record is someone else's now.
+            throw new RecordBusyException($"{scope} {key}: the lock was taken over before the state was saved; retrying");
+        }
+
+        return outcome.Result;
+    }
+
+    private async Task<SyncRecord> LockAsync(string scope, string key, string holder, CancellationToken cancellationToken)
+    {
+        var waited = TimeSpan.Zero;
+        var pause = TimeSpan.FromMilliseconds(50);
+        while (true)
+        {
+            var current = await GetAsync(scope, key, cancellationToken).ConfigureAwait(false);
+            var now = timeProvider.GetUtcNow();
+            if (current is { LockedBy: { } other, LockedUntil: { } until } && other != holder && until > now)
+            {
+                if (waited >= MaxLockWait)
+                {
+                    throw new RecordBusyException($"{scope} {key} is locked by another event; retrying later");
+                }
+
+                await Task.Delay(pause, cancellationToken).ConfigureAwait(false);
+                waited += pause;
+                pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, TimeSpan.FromSeconds(1).Ticks));
+                continue;
+            }
+
+            var candidate = current ?? new SyncRecord(scope, key);
+            candidate.LockedBy = holder;
+            candidate.LockedUntil = now + LockLease;
+            try
+            {
+                var response = await table.RunAsync(
+                    t => current is null
+                        ? t.AddEntityAsync(candidate, cancellationToken)
+                        : t.UpdateEntityAsync(candidate, candidate.ETag, TableUpdateMode.Replace, cancellationToken),
+                    cancellationToken).ConfigureAwait(false);
+                candidate.ETag = response.Headers.ETag ?? ETag.All;
+                return candidate;
+            }
+            catch (RequestFailedException ex) when (ex.Status is 409 or 412)
+            {
+                // Someone locked or saved in between: look again.
+            }
+        }
+    }
+
+    private async Task UnlockAsync(SyncRecord locked)
+    {
+        locked.LockedBy = null;
+        locked.LockedUntil = null;
+        try
+        {
+            await table.RunAsync(t => t.UpdateEntityAsync(locked, locked.ETag, TableUpdateMode.Replace, CancellationToken.None), CancellationToken.None)
+                .ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RequestFailedException or AggregateException or OperationCanceledException or IOException)
+        {
+            // Taken over already, or storage is failing: the lock expires by itself.
+        }
+    }
 
     /// <summary>The record for <paramref name="key"/> in <paramref name="scope"/>, or null.</summary>
     public async Task<SyncRecord?> GetAsync(string scope, string key, CancellationToken cancellationToken)
@@ -86,6 +197,12 @@ public sealed class SyncRecord : ITableEntity
     /// <summary>A hash of the synced fields last written (for echo suppression).</summary>
     public string? Hash { get; set; }
 
+    /// <summary>Who holds the record's lock (a consumer and an event), while one does.</summary>
+    public string? LockedBy { get; set; }
+
+    /// <summary>When the lock expires if its holder dies.</summary>
+    public DateTimeOffset? LockedUntil { get; set; }
+
     /// <summary>The last applied event.</summary>
     public string? AppliedEventId { get; set; }
 
@@ -93,10 +210,15 @@ public sealed class SyncRecord : ITableEntity
     public DateTimeOffset? AppliedEventTime { get; set; }
 
     /// <summary>
-    /// True when the applied event is newer than an event at <paramref name="eventTime"/> with id
-    /// <paramref name="eventId"/>. Equal times are ordered by event id, so every instance agrees on one winner.
+    /// True when an event at <paramref name="eventTime"/> is strictly older than the one last applied: it changes
+    /// nothing. Equal times are not ordered (event ids carry no order): a consumer reads the source's current state
+    /// to settle them.
     /// </summary>
-    public bool IsNewerThan(DateTimeOffset eventTime, string eventId)
-        => AppliedEventTime is { } applied
-            && (applied > eventTime || (applied == eventTime && string.CompareOrdinal(AppliedEventId, eventId) > 0));
+    public bool IsNewerThan(DateTimeOffset eventTime) => AppliedEventTime is { } applied && applied > eventTime;
+
+    /// <summary>True when an event at <paramref name="eventTime"/> has the same time as the applied one but is another event.</summary>
+    public bool TiesWith(DateTimeOffset eventTime, string eventId) => AppliedEventTime == eventTime && AppliedEventId != eventId;
 }
+
+/// <summary>Another event of the same record holds its lock: a transient failure, retried later.</summary>
+public sealed class RecordBusyException(string message) : Exception(message);

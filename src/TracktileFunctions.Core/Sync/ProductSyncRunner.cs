@@ -21,8 +21,22 @@ public sealed partial class ProductSyncRunner(ProductSyncService sync, EventPubl
     }
 
     /// <summary>Queues a manual run; answers 202, or 400 for a bad <paramref name="since"/>, or 503 when storage is down.</summary>
-    public async Task<HttpReply> RequestAsync(string? since, CancellationToken cancellationToken)
+    /// <param name="since">A backfill start (ISO 8601), or empty to continue from the watermark.</param>
+    /// <param name="full"><c>true</c>: a forced full resync (every product written once, whatever sync state says).</param>
+    /// <param name="cancellationToken">The request's cancellation.</param>
+    public async Task<HttpReply> RequestAsync(string? since, string? full, CancellationToken cancellationToken)
     {
+        var forced = false;
+        if (!string.IsNullOrWhiteSpace(full) && !bool.TryParse(full, out forced))
+        {
+            return new HttpReply(400, "'full' must be true or false");
+        }
+
+        if (forced && !string.IsNullOrWhiteSpace(since))
+        {
+            return new HttpReply(400, "a full resync reads every product: give 'full' or 'since', not both");
+        }
+
         DateTimeOffset? from = null;
         if (!string.IsNullOrWhiteSpace(since))
         {
@@ -34,7 +48,7 @@ public sealed partial class ProductSyncRunner(ProductSyncService sync, EventPubl
             from = parsed;
         }
 
-        var request = new ProductSyncRequested(from, timeProvider.GetUtcNow());
+        var request = new ProductSyncRequested(from, timeProvider.GetUtcNow(), forced);
         try
         {
             await queues.SendAsync(QueueNames.ProductSyncRequests, BinaryData.FromObjectAsJson(request, JsonSerializerOptions.Web), cancellationToken).ConfigureAwait(false);
@@ -45,8 +59,9 @@ public sealed partial class ProductSyncRunner(ProductSyncService sync, EventPubl
             return HttpReply.StorageUnavailable;
         }
 
-        LogRequested(from);
-        return new HttpReply(202, from is null ? "product sync queued (from the watermark)" : $"product sync queued (since {from:O})");
+        LogRequested(from, forced);
+        return new HttpReply(202, forced ? "full product resync queued (every product is written once)"
+            : from is null ? "product sync queued (from the watermark)" : $"product sync queued (since {from:O})");
     }
 
     /// <summary>Runs a queued manual request.</summary>
@@ -54,14 +69,14 @@ public sealed partial class ProductSyncRunner(ProductSyncService sync, EventPubl
     {
         var request = JsonSerializer.Deserialize<ProductSyncRequested>(message, JsonSerializerOptions.Web)
             ?? throw new InvalidEventMessageException("empty product sync request");
-        return sync.RunAsync(request.Since, "manual", cancellationToken);
+        return request.Full ? sync.RunFullAsync("full", cancellationToken) : sync.RunAsync(request.Since, "manual", cancellationToken);
     }
 
     [LoggerMessage(LogLevel.Warning, "The product sync timer is past due (a run was missed, e.g. while the app was down); running now")]
     private partial void LogPastDue();
 
-    [LoggerMessage(LogLevel.Information, "Manual product sync queued (since {Since})")]
-    private partial void LogRequested(DateTimeOffset? since);
+    [LoggerMessage(LogLevel.Information, "Manual product sync queued (since {Since}, full {Full})")]
+    private partial void LogRequested(DateTimeOffset? since, bool full);
 
     [LoggerMessage(LogLevel.Error, "Could not queue a manual product sync; answered 503")]
     private partial void LogQueueFailed(Exception exception);
@@ -70,4 +85,5 @@ public sealed partial class ProductSyncRunner(ProductSyncService sync, EventPubl
 /// <summary>A queued manual product sync.</summary>
 /// <param name="Since">The backfill start; null continues from the watermark.</param>
 /// <param name="RequestedAt">When it was asked for.</param>
-public sealed record ProductSyncRequested(DateTimeOffset? Since, DateTimeOffset RequestedAt);
+/// <param name="Full">A forced full resync.</param>
+public sealed record ProductSyncRequested(DateTimeOffset? Since, DateTimeOffset RequestedAt, bool Full = false);

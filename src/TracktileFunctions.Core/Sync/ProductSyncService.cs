@@ -53,12 +53,22 @@ public sealed partial class ProductSyncService(
     /// <param name="since">A backfill start; null continues from the watermark.</param>
     /// <param name="trigger">What started it (<c>schedule</c>, <c>manual</c>), for the history and the logs.</param>
     /// <param name="cancellationToken">Cancellation: the run stops and the watermark stays.</param>
-    public async Task<ProductSyncResult> RunAsync(DateTimeOffset? since, string trigger, CancellationToken cancellationToken)
+    public Task<ProductSyncResult> RunAsync(DateTimeOffset? since, string trigger, CancellationToken cancellationToken)
+        => RunCoreAsync(since, full: false, trigger, cancellationToken);
+
+    /// <summary>
+    /// A forced full resync: reads every product and writes each one to the ERP once in this run, whatever sync state
+    /// says the ERP already has (to repair an ERP that lost data). An older version still never overwrites a newer one.
+    /// </summary>
+    public Task<ProductSyncResult> RunFullAsync(string trigger, CancellationToken cancellationToken)
+        => RunCoreAsync(null, full: true, trigger, cancellationToken);
+
+    private async Task<ProductSyncResult> RunCoreAsync(DateTimeOffset? since, bool full, string trigger, CancellationToken cancellationToken)
     {
         var startedAt = timeProvider.GetUtcNow(); // before the first request: anything changed after it is the next run's
         var stopwatch = Stopwatch.StartNew();
         var stored = await GetWatermarkAsync(cancellationToken).ConfigureAwait(false);
-        var from = since ?? stored ?? _options.InitialSince;
+        var from = full ? null : since ?? stored ?? _options.InitialSince;
         long seen = 0, handedOff = 0;
         try
         {
@@ -68,7 +78,7 @@ public sealed partial class ProductSyncService(
                 async (product, ct) =>
                 {
                     Interlocked.Increment(ref seen);
-                    await HandOffAsync(product, startedAt, ct).ConfigureAwait(false);
+                    await HandOffAsync(product, startedAt, full, ct).ConfigureAwait(false);
                     Interlocked.Increment(ref handedOff);
                 }).ConfigureAwait(false);
         }
@@ -84,7 +94,7 @@ public sealed partial class ProductSyncService(
         // watermark (or, before the first run, as far as a first run would), so a recent backfill skips nothing.
         var watermark = stored;
         var required = stored ?? _options.InitialSince;
-        if (since is null || (required is { } r && since <= r))
+        if (full || since is null || (required is { } r && since <= r))
         {
             watermark = await AdvanceAsync(startedAt - TimeSpan.FromSeconds(_options.OverlapSeconds), trigger, cancellationToken).ConfigureAwait(false);
         }
@@ -95,7 +105,7 @@ public sealed partial class ProductSyncService(
         return result;
     }
 
-    private Task<bool> HandOffAsync(JsonElement product, DateTimeOffset startedAt, CancellationToken cancellationToken)
+    private Task<bool> HandOffAsync(JsonElement product, DateTimeOffset startedAt, bool full, CancellationToken cancellationToken)
     {
         var id = product.ValueKind == JsonValueKind.Object && product.TryGetProperty(_products.IdProperty, out var i) ? i.ToString() : null;
         DateTimeOffset? modifiedAt = product.ValueKind == JsonValueKind.Object
@@ -106,7 +116,9 @@ public sealed partial class ProductSyncService(
         // product without a readable modifiedAt gets one per run, so a later change is never taken for a repeat.
         var version = modifiedAt?.UtcDateTime.ToString("O", CultureInfo.InvariantCulture)
             ?? $"{Convert.ToHexStringLower(SHA256.HashData(payload))[..16]}-{startedAt.UtcTicks}";
-        var envelope = new EventEnvelope($"{id ?? "no-id"}@{version}", ProductChangedKind, modifiedAt);
+        // A forced resync gets its own event id per run, so the ledger lets it write a version that was written before.
+        var eventId = $"{id ?? "no-id"}@{version}" + (full ? $"@full-{startedAt.UtcTicks}" : "");
+        var envelope = new EventEnvelope(eventId, ProductChangedKind, modifiedAt);
         return publisher.PublishAsync([QueueNames.TracktileProducts], Source, envelope, startedAt, payload, cancellationToken);
     }
 

@@ -22,6 +22,13 @@ public sealed class TracktileClientOptions : IValidatableObject
     [Required]
     public string OrderPath { get; set; } = "orders/{orderId}";
 
+    /// <summary>
+    /// The property of an order (as <see cref="OrderPath"/> returns it) that holds its current status: read when two
+    /// events of one order tie in time or do not follow on from each other. Not documented publicly; a setting.
+    /// </summary>
+    [Required]
+    public string OrderStatusProperty { get; set; } = "status";
+
     /// <summary>Reads one inventory entity (lot); not documented publicly, so a setting.</summary>
     [Required]
     public string InventoryEntityPath { get; set; } = "inventory/entities/{entityId}";

@@ -33,6 +33,11 @@ public sealed record TracktileOrder
     /// <summary>Fields not named above.</summary>
     [JsonExtensionData]
     public Dictionary<string, JsonElement>? Extra { get; init; }
+
+    /// <summary>The order's current status, read from <paramref name="property"/> (<c>status</c> unless configured otherwise).</summary>
+    public string? CurrentStatus(string property)
+        => string.Equals(property, "status", StringComparison.OrdinalIgnoreCase) ? Status
+            : Extra is not null && Extra.TryGetValue(property, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 }
 
 /// <summary>One order line.</summary>

@@ -35,8 +35,21 @@ public sealed class ErpCustomerEventsFunctionTests(AzuriteFixture azurite, ITest
             """;
     }
 
-    private async Task<int> PostErpAsync(string json, string secret = TestApp.ErpSecret)
+    // Tracktile holds customer cus_1 (linked to nothing yet) before the ERP reports its changes.
+    protected override void ConfigureSandbox(TracktileFunctions.Sandbox.SandboxState state)
+        => state.SeedCustomer("cus_1", Json("""{"id":"cus_1","name":"Acme","email":"old@acme.test"}"""));
+
+    private static System.Text.Json.JsonElement Json(string json) => System.Text.Json.JsonDocument.Parse(json).RootElement.Clone();
+
+    /// <summary>The ERP changes a customer and says so: it then holds what its event carries (unless <paramref name="changeErp"/> is false: a late delivery).</summary>
+    private async Task<int> PostErpAsync(string json, string secret = TestApp.ErpSecret, bool changeErp = true)
     {
+        var data = Json(json).GetProperty("data");
+        if (changeErp && data.TryGetProperty("id", out var erpId))
+        {
+            State.SeedErpCustomer(erpId.GetString()!, data);
+        }
+
         var function = ActivatorUtilities.CreateInstance<ErpWebhookFunction>(App);
         var result = Assert.IsType<ContentResult>(await function.RunAsync(
             WebhookRequest.Signed(Encoding.UTF8.GetBytes(json), secret, "X-Erp-Signature"), CancellationToken.None));
@@ -95,7 +108,7 @@ public sealed class ErpCustomerEventsFunctionTests(AzuriteFixture azurite, ITest
 
         await PostErpAsync(CustomerEvent("erp_new", 30, name: "Acme Foods Ltd"));
         await DrainedAsync(Queue);
-        await PostErpAsync(CustomerEvent("erp_old", 10, name: "Acme (old name)"));
+        await PostErpAsync(CustomerEvent("erp_old", 10, name: "Acme (old name)"), changeErp: false); // delivered late
         await DrainedAsync(Queue);
 
         var put = Assert.Single(State.CustomerPuts);
@@ -167,6 +180,71 @@ public sealed class ErpCustomerEventsFunctionTests(AzuriteFixture azurite, ITest
         await DrainedAsync(Queue);
         Assert.Single(State.CustomerPuts);
         Assert.Single(State.ErpCustomerPuts);
+    }
+
+    [Fact]
+    public async Task RunAsync_SameCustomerFormattedDifferently_NoWriteEitherWay()
+    {
+        await StartFunctionAsync("ErpCustomerEventsFunction");
+        await StartFunctionAsync("TracktileCustomerEventsFunction");
+        await PostErpAsync(CustomerEvent("erp_1", 1));
+        await DrainedAsync(Queue);
+
+        // The ERP re-emits the customer on a no-change save: keys in another order, an extra null, the phone reformatted.
+        await PostErpAsync("""
+            {"id":"erp_2","type":"customer.updated","time":"2024-01-15T10:02:00Z",
+             "data":{"phone":"+1 (555) 0100","address":{"country":"US","postalCode":"12345","line2":null,"city":"Springfield","line1":"1 Main St"},
+                     "email":" AP@acme.test","name":"Acme  Foods","tracktileId":"cus_1","id":"C-1001"}}
+            """);
+        await DrainedAsync(Queue);
+        var tracktileHolds = State.FindCustomer("cus_1")!.Value.GetRawText();
+        State.SeedCustomer("cus_1", Json(tracktileHolds.Replace("\"name\":\"Acme Foods\"", "\"name\":\" Acme Foods \"", StringComparison.Ordinal)));
+        await PostTracktileAsync(TracktileCustomerEvent("evt_cus_noop", 3));
+        await DrainedAsync(QueueNames.TracktileCustomers);
+
+        Assert.Single(State.CustomerPuts);
+        Assert.Empty(State.ErpCustomerPuts);
+    }
+
+    [Fact]
+    public async Task RunAsync_EditsOnBothSidesBeforeEitherIsProcessed_BothEditsReachBothSides()
+    {
+        await StartFunctionAsync("ErpCustomerEventsFunction");
+        await StartFunctionAsync("TracktileCustomerEventsFunction");
+        await PostErpAsync(CustomerEvent("erp_1", 1));
+        await DrainedAsync(Queue);
+
+        // Within the processing delay: Tracktile renames the customer, the ERP changes its phone.
+        var renamed = Json(State.FindCustomer("cus_1")!.Value.GetRawText().Replace("Acme Foods", "Acme Foods International", StringComparison.Ordinal));
+        State.SeedCustomer("cus_1", renamed);
+        await PostErpAsync(CustomerEvent("erp_phone", 9).Replace("+1 555 0100", "+1 555 0199", StringComparison.Ordinal));
+        await DrainedAsync(Queue); // the ERP's event is processed first
+        await PostTracktileAsync(TracktileCustomerEvent("evt_cus_rename", 8));
+        await DrainedAsync(QueueNames.TracktileCustomers);
+
+        foreach (var side in new[] { State.FindCustomer("cus_1")!.Value, State.FindErpCustomer("C-1001")!.Value })
+        {
+            Assert.Equal(("Acme Foods International", "+1 555 0199"), (side.GetProperty("name").GetString(), side.GetProperty("phone").GetString()));
+        }
+
+        Assert.Single(State.ErpCustomerPuts); // the rename, once
+        Assert.Equal(2, State.CustomerPuts.Count); // the first sync, then the phone
+    }
+
+    [Fact]
+    public async Task RunAsync_SameFieldChangedOnBothSides_TheConfiguredSystemOfRecordWins()
+    {
+        await StartFunctionAsync("ErpCustomerEventsFunction");
+        await PostErpAsync(CustomerEvent("erp_1", 1));
+        await DrainedAsync(Queue);
+
+        State.SeedCustomer("cus_1", Json(State.FindCustomer("cus_1")!.Value.GetRawText().Replace("Acme Foods", "Acme (Tracktile)", StringComparison.Ordinal)));
+        await PostErpAsync(CustomerEvent("erp_2", 2, name: "Acme (ERP)"));
+        await DrainedAsync(Queue);
+
+        Assert.Equal("Acme (ERP)", State.FindCustomer("cus_1")!.Value.GetProperty("name").GetString());
+        Assert.Equal("Acme (ERP)", State.FindErpCustomer("C-1001")!.Value.GetProperty("name").GetString());
+        Assert.Empty(State.ErpCustomerPuts);
     }
 
     [Fact]

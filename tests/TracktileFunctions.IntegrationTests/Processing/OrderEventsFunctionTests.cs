@@ -15,9 +15,6 @@ public sealed class OrderEventsFunctionTests(AzuriteFixture azurite, ITestOutput
     private const string Queue = QueueNames.TracktileOrders;
     private static readonly DateTimeOffset T0 = new(2024, 1, 15, 10, 0, 0, TimeSpan.Zero);
 
-    private void SeedOrder(string id) => State.SeedOrders(new TracktileOrder(
-        id, "SO-" + id, "cus_1", new DateOnly(2024, 2, 1), "USD", "ready", [new TracktileOrderItem("prod_1", 2, 9.5m), new TracktileOrderItem("prod_2", 1, 4m)]));
-
     [Fact]
     public async Task RunAsync_SameEventDeliveredTenTimes_CreatesOneSalesOrder()
     {
@@ -43,9 +40,9 @@ public sealed class OrderEventsFunctionTests(AzuriteFixture azurite, ITestOutput
     [Fact]
     public async Task RunAsync_StatusEventsShuffled_ErpEndsInNewestStatus()
     {
-        SeedOrder("ord_2");
+        SeedOrder("ord_2", "completed"); // what Tracktile holds once all four changes happened
         string[] statuses = ["pending", "ready", "inProgress", "completed"];
-        var events = statuses.Select((s, i) => OrderEvent($"evt_s{i}", "ord_2", s, T0.AddMinutes(i))).ToList();
+        var events = statuses.Select((s, i) => OrderEvent($"evt_s{i}", "ord_2", s, T0.AddMinutes(i), previous: i == 0 ? "pending" : statuses[i - 1])).ToList();
         var seed = Environment.TickCount;
         var random = new Random(seed);
         var shuffled = events.OrderBy(_ => random.Next()).ToList();
@@ -86,11 +83,71 @@ public sealed class OrderEventsFunctionTests(AzuriteFixture azurite, ITestOutput
 
         await PostTracktileAsync(OrderEvent("evt_a", "ord_4", "ready", T0));
         await DrainedAsync(Queue);
-        await PostTracktileAsync(OrderEvent("evt_b", "ord_4", "cancelled", T0.AddMinutes(5)));
+        await PostTracktileAsync(OrderEvent("evt_b", "ord_4", "cancelled", T0.AddMinutes(5), previous: "ready"));
         await DrainedAsync(Queue);
 
         var order = Assert.Single(State.SalesOrders);
         Assert.Equal(["ready", "cancelled"], order.StatusHistory.Select(h => h.Status));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task RunAsync_TwoChangesInOneSecond_ErpEndsInTracktilesCurrentStatus(bool newerFirst)
+    {
+        // Whole-second times tie, and the ids carry no order (the newer event's id sorts first).
+        SeedOrder("ord_tie", "completed");
+        await StartFunctionAsync("OrderEventsFunction");
+        var ready = OrderEvent("evt_q9", "ord_tie", "ready", T0, previous: "pending");
+        var completed = OrderEvent("evt_a1", "ord_tie", "completed", T0, previous: "ready");
+
+        foreach (var json in newerFirst ? new[] { completed, ready } : [ready, completed])
+        {
+            await PostTracktileAsync(json);
+            await DrainedAsync(Queue);
+        }
+
+        Assert.Equal("completed", Assert.Single(State.SalesOrders).Status);
+    }
+
+    [Fact]
+    public async Task RunAsync_EventDoesNotFollowTheLastApplied_AppliesTracktilesCurrentStatus()
+    {
+        SeedOrder("ord_gap", "completed"); // it has moved on again since: that event is still on its way
+        await StartFunctionAsync("OrderEventsFunction");
+
+        await PostTracktileAsync(OrderEvent("evt_g1", "ord_gap", "ready", T0));
+        await DrainedAsync(Queue);
+        // "ready -> inProgress" was lost; a later event says it went from "completed" to "inProgress" (reopened).
+        await PostTracktileAsync(OrderEvent("evt_g3", "ord_gap", "inProgress", T0.AddMinutes(9), previous: "completed"));
+        await DrainedAsync(Queue);
+
+        var order = Assert.Single(State.SalesOrders);
+        Assert.Equal(["ready", "completed"], order.StatusHistory.Select(h => h.Status));
+        Assert.Equal(2, State.CallsTo("GET", "/tracktile/orders/ord_gap").Count); // the create, and the settling read
+    }
+
+    [Fact]
+    public async Task RunAsync_BurstOfConcurrentEventsPerOrder_ExactlyOneCreatePerOrder()
+    {
+        const int orders = 20;
+        string[] statuses = ["pending", "ready", "inProgress", "completed"];
+        for (var o = 0; o < orders; o++)
+        {
+            SeedOrder($"ord_b{o}", "completed");
+        }
+
+        var events = Enumerable.Range(0, orders).SelectMany(o => statuses.Select((s, i) =>
+            OrderEvent($"evt_b{o}_{i}", $"ord_b{o}", s, T0.AddSeconds(i), previous: i == 0 ? "pending" : statuses[i - 1]))).ToList();
+        await Parallel.ForEachAsync(events, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (json, _) => await PostTracktileAsync(json));
+        await StartFunctionAsync("OrderEventsFunction"); // 80 events waiting: the extension takes them 16 at a time
+
+        await DrainedAsync(Queue);
+
+        Assert.Equal(orders, State.CallsTo("POST", "/erp/sales-orders").Count); // one create each, none left to the ERP's idempotency
+        Assert.Equal(orders, State.SalesOrders.Count);
+        Assert.All(State.SalesOrders, o => Assert.Equal("completed", o.Status));
+        Assert.Equal(0, await Azurite.MessageCountAsync(Queue + "-poison"));
     }
 
     [Fact]

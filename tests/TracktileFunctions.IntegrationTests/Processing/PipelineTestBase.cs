@@ -96,6 +96,11 @@ public abstract class PipelineTestBase(AzuriteFixture azurite, ITestOutputHelper
         return rows;
     }
 
-    protected static string OrderEvent(string id, string orderId, string status, DateTimeOffset time)
-        => $$"""{"id":"{{id}}","kind":"order.status.changed","time":"{{time:O}}","transactionId":"txn_{{id}}","orderId":"{{orderId}}","previousOrderStatus":"pending","currentOrderStatus":"{{status}}"}""";
+    protected static string OrderEvent(string id, string orderId, string status, DateTimeOffset time, string previous = "pending")
+        => $$"""{"id":"{{id}}","kind":"order.status.changed","time":"{{time:O}}","transactionId":"txn_{{id}}","orderId":"{{orderId}}","previousOrderStatus":"{{previous}}","currentOrderStatus":"{{status}}"}""";
+
+    /// <summary>Puts an order in the sandbox's Tracktile; <paramref name="status"/> is its current status there.</summary>
+    protected void SeedOrder(string id, string status = "ready") => State.SeedOrders(new TracktileFunctions.Sandbox.Tracktile.TracktileOrder(
+        id, "SO-" + id, "cus_1", new DateOnly(2024, 2, 1), "USD", status,
+        [new TracktileFunctions.Sandbox.Tracktile.TracktileOrderItem("prod_1", 2, 9.5m), new TracktileFunctions.Sandbox.Tracktile.TracktileOrderItem("prod_2", 1, 4m)]));
 }

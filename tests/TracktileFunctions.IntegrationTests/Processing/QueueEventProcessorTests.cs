@@ -3,7 +3,6 @@ using Azure.Storage.Blobs;
 using TracktileFunctions.IntegrationTests.Infrastructure;
 using TracktileFunctions.Processing;
 using TracktileFunctions.Sandbox.Faults;
-using TracktileFunctions.Sandbox.Tracktile;
 using Xunit.Abstractions;
 
 namespace TracktileFunctions.IntegrationTests.Processing;
@@ -24,9 +23,6 @@ public sealed class QueueEventProcessorTests(AzuriteFixture azurite, ITestOutput
         new("Erp:Resilience:MaxRetries", "1"),
         new("Tracktile:Api:Resilience:AttemptTimeoutSeconds", "10"),
     ];
-
-    private void SeedOrder(string id, string status = "ready") => State.SeedOrders(new TracktileOrder(
-        id, "SO-" + id, "cus_1", new DateOnly(2024, 2, 1), "USD", status, [new TracktileOrderItem("prod_1", 2, 9.5m)]));
 
     [Fact]
     public async Task ProcessAsync_ErpDownForAWhile_WaitsOutTheOutageWithGrowingDelays()

@@ -125,6 +125,63 @@ public sealed class ProductSyncTests(AzuriteFixture azurite, ITestOutputHelper o
     }
 
     [Fact]
+    public async Task UpsertFunction_OlderVersionStillInFlightWhenNewerArrives_ErpEndsAtNewer()
+    {
+        State.SeedProducts(new TracktileProduct("prod_o", "SKU-O", "Version 1", "kg", true, Base.AddHours(1)));
+        await Sync().RunAsync(null, "test", CancellationToken.None);
+        State.AddFault(FaultRule.Latency("PUT", "/erp/products/prod_o", TimeSpan.FromSeconds(4), times: 1)); // V1's PUT is slow
+        await StartFunctionAsync("ProductUpsertFunction");
+        await Eventually.UntilAsync(async () => await Azurite.MessageCountAsync(Queue) == 0, Timeout, "V1 is being written");
+        await Task.Delay(TimeSpan.FromSeconds(1));
+
+        State.SeedProducts(new TracktileProduct("prod_o", "SKU-O", "Version 2", "kg", true, Base.AddHours(2)));
+        await Sync().RunAsync(Base, "backfill", CancellationToken.None);
+        await Eventually.UntilAsync(() => State.ErpProducts.TryGetValue("prod_o", out var p) && p.UpsertCount == 2, Timeout, "both versions are written");
+        await DrainedAsync(Queue);
+
+        Assert.Equal("Version 2", State.ErpProducts["prod_o"].Body.GetProperty("name").GetString());
+    }
+
+    [Fact]
+    public async Task HttpFunction_FullResync_WritesEveryProductOnceWhateverSyncStateSays()
+    {
+        SeedProducts(5, Base);
+        await StartFunctionAsync("ProductUpsertFunction");
+        await StartFunctionAsync("ProductSyncRequestFunction");
+        await Sync().RunAsync(null, "test", CancellationToken.None);
+        await Eventually.UntilAsync(() => State.ErpProducts.Count == 5, Timeout, "every product is upserted");
+        State.LoseErpProducts(); // the ERP is restored from an old backup
+
+        await Sync().RunAsync(Base, "backfill", CancellationToken.None); // an ordinary backfill writes nothing: sync state says the ERP has them
+        await DrainedAsync(Queue);
+        Assert.Empty(State.ErpProducts);
+        var context = new DefaultHttpContext();
+        context.Request.Method = "POST";
+        context.Request.QueryString = new QueryString("?full=true");
+        var reply = Assert.IsType<ContentResult>(await ActivatorUtilities.CreateInstance<ProductSyncHttpFunction>(App).RunAsync(context.Request, CancellationToken.None));
+
+        Assert.Equal(202, reply.StatusCode);
+        await Eventually.UntilAsync(() => State.ErpProducts.Count == 5, Timeout, "the full resync writes every product again");
+        await DrainedAsync(Queue);
+        Assert.All(State.ErpProducts.Values, p => Assert.Equal(1, p.UpsertCount));
+        Assert.DoesNotContain("modifiedSince", State.CallsTo("GET", "/tracktile/products")[^1].Query, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("?full=maybe")]
+    [InlineData("?full=true&since=2024-01-01T00:00:00Z")]
+    public async Task HttpFunction_BadFullResyncRequest_Answers400AndQueuesNothing(string query)
+    {
+        var context = new DefaultHttpContext();
+        context.Request.QueryString = new QueryString(query);
+
+        var reply = Assert.IsType<ContentResult>(await ActivatorUtilities.CreateInstance<ProductSyncHttpFunction>(App).RunAsync(context.Request, CancellationToken.None));
+
+        Assert.Equal(400, reply.StatusCode);
+        Assert.Equal(0, await Azurite.MessageCountAsync(QueueNames.ProductSyncRequests));
+    }
+
+    [Fact]
     public async Task RunAsync_FirstRunWithoutWatermark_DoesFullSyncWithoutModifiedSince()
     {
         SeedProducts(3, Base);

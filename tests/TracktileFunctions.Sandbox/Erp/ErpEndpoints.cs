@@ -28,6 +28,9 @@ internal static class ErpEndpoints
             state.RecordErpCustomerPut(customerId, body.Raw);
             return Results.Json(new { id = customerId }, SandboxJson.Options);
         });
+        erp.MapGet("/customers/{customerId}", (string customerId, SandboxState state) => state.FindErpCustomer(customerId) is { } customer
+            ? Results.Json(customer, SandboxJson.Options)
+            : SandboxErrors.Erp(StatusCodes.Status404NotFound, "not_found", $"Customer '{customerId}' not found."));
         app.MapFallback(SandboxPaths.Erp + "/{**path}", () => SandboxErrors.Erp(StatusCodes.Status404NotFound, "not_found", "No such endpoint."));
     }
 
