@@ -63,7 +63,13 @@ public static class ServiceCollectionExtensions
 
         services.AddOptions<ErpClientOptions>().BindConfiguration(ErpClientOptions.SectionName)
             .ValidateDataAnnotations().ValidateOnStart();
-        services.AddHttpClient<ErpTokenSource>();
+        services.AddHttpClient(ErpTokenSource.TokenClientName, http => http.Timeout = Timeout.InfiniteTimeSpan)
+            .AddStandardResilienceHandler()
+            .Configure((options, sp) => sp.GetRequiredService<IOptions<ErpClientOptions>>().Value.Resilience.ApplyTo(options));
+        services.AddSingleton(sp => new ErpTokenSource(
+            () => sp.GetRequiredService<IHttpClientFactory>().CreateClient(ErpTokenSource.TokenClientName),
+            sp.GetRequiredService<IOptions<ErpClientOptions>>(),
+            sp.GetRequiredService<TimeProvider>()));
         services.AddTransient<ErpAuthenticationHandler>();
         services.AddHttpClient<ErpClient>((sp, http) =>
             {

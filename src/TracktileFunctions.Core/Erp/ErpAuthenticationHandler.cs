@@ -42,9 +42,18 @@ public sealed class ErpAuthenticationHandler(IOptions<ErpClientOptions> options,
     }
 }
 
-/// <summary>OAuth 2.0 client-credentials tokens for the ERP, cached until a minute before they expire.</summary>
-public sealed class ErpTokenSource(HttpClient http, IOptions<ErpClientOptions> options, TimeProvider timeProvider) : IDisposable
+/// <summary>
+/// OAuth 2.0 client-credentials tokens for the ERP, cached for the app's lifetime until a minute before each expires (a
+/// singleton: not tied to an HTTP handler's lifetime). The token call is bounded and retried like any call out
+/// (<see cref="TokenClientName"/>); a token endpoint that refuses the credentials (a rotated client secret) is a
+/// connection problem, not a bad event: <see cref="ErpConnectionException"/> is transient, so events wait through their
+/// retries, visible in the failures table with that reason, instead of all going to poison at once.
+/// </summary>
+public sealed class ErpTokenSource(Func<HttpClient> http, IOptions<ErpClientOptions> options, TimeProvider timeProvider) : IDisposable
 {
+    /// <summary>The named HttpClient of the token endpoint (timeouts and retries from <c>Erp:Resilience</c>).</summary>
+    public const string TokenClientName = "erp-token";
+
     private readonly SemaphoreSlim _gate = new(1, 1);
     private (string Token, DateTimeOffset RenewAt)? _cached;
 
@@ -65,18 +74,29 @@ public sealed class ErpTokenSource(HttpClient http, IOptions<ErpClientOptions> o
             }
 
             var auth = options.Value.Auth;
-            var response = await http.RequestClientCredentialsTokenAsync(new ClientCredentialsTokenRequest
+            using var client = http();
+            TokenResponse response;
+            try
+            {
+                response = await client.RequestClientCredentialsTokenAsync(new ClientCredentialsTokenRequest
             {
                 Address = auth.TokenUrl,
                 ClientId = auth.ClientId!,
                 ClientSecret = auth.ClientSecret,
                 Scope = auth.Scope,
             }, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TimeoutException or Polly.Timeout.TimeoutRejectedException
+                || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+            {
+                throw new ErpConnectionException(0, null, "the token endpoint did not answer", ex);
+            }
 
             if (response.IsError || string.IsNullOrEmpty(response.AccessToken))
             {
                 // The token endpoint's error code only: its description may echo request details.
-                throw new ErpApiException((int)response.HttpStatusCode, response.Error ?? "token_error", null, "the token endpoint refused the client credentials");
+                throw new ErpConnectionException((int)response.HttpStatusCode, response.Error ?? "token_error",
+                    "the token endpoint refused the client credentials (check Erp:Auth)", response.Exception);
             }
 
             var lifetime = TimeSpan.FromSeconds(response.ExpiresIn > 0 ? response.ExpiresIn : 300);
@@ -94,4 +114,15 @@ public sealed class ErpTokenSource(HttpClient http, IOptions<ErpClientOptions> o
 
     /// <inheritdoc />
     public void Dispose() => _gate.Dispose();
+}
+
+/// <summary>
+/// The app cannot authenticate to the ERP (the token endpoint refused or did not answer): fixed in configuration, not
+/// in the event, so it is always transient.
+/// </summary>
+public sealed class ErpConnectionException(int status, string? errorCode, string detail, Exception? inner = null)
+    : Http.ExternalApiException("ERP token endpoint", status, errorCode, null, detail, inner)
+{
+    /// <inheritdoc />
+    public override bool IsTransient => true;
 }

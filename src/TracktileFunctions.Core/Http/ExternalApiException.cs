@@ -28,7 +28,7 @@ public abstract class ExternalApiException : Exception
     /// expired, revoked or rotated credential is fixed in configuration, not in the event: the event waits for it
     /// through the queue's retries instead of going to poison at once).
     /// </summary>
-    public bool IsTransient => Status is 0 or (int)HttpStatusCode.Unauthorized or (int)HttpStatusCode.Forbidden
+    public virtual bool IsTransient => Status is 0 or (int)HttpStatusCode.Unauthorized or (int)HttpStatusCode.Forbidden
             or (int)HttpStatusCode.RequestTimeout or (int)HttpStatusCode.TooManyRequests or >= 500
         || ErrorCode == JsonHttp.MalformedResponse;
 }

@@ -11,7 +11,7 @@ public sealed class ErpAuthenticationHandlerTests
     private static async Task<HttpRequestMessage> SendAsync(ErpAuthOptions auth, StubHandler? tokenEndpoint = null)
     {
         var options = Options.Create(new ErpClientOptions { Auth = auth });
-        var tokens = new ErpTokenSource(new HttpClient(tokenEndpoint ?? StubHandler.Json(HttpStatusCode.InternalServerError, "{}")), options, new FakeTimeProvider());
+        var tokens = new ErpTokenSource(() => new HttpClient(tokenEndpoint ?? StubHandler.Json(HttpStatusCode.InternalServerError, "{}"), disposeHandler: false), options, new FakeTimeProvider());
         var erp = StubHandler.Json(HttpStatusCode.OK, "{}");
         using var client = new HttpClient(new ErpAuthenticationHandler(options, tokens) { InnerHandler = erp });
         await client.GetAsync(new Uri("http://erp.test/x"));
@@ -57,7 +57,7 @@ public sealed class ErpAuthenticationHandlerTests
         var tokenEndpoint = StubHandler.Json(HttpStatusCode.OK, """{"access_token":"tok-9","token_type":"Bearer","expires_in":3600}""");
         var auth = new ErpAuthOptions { Mode = ErpAuthMode.OAuth2ClientCredentials, TokenUrl = "http://idp.test/token", ClientId = "app", ClientSecret = "s3cret", Scope = "erp.write" };
         var options = Options.Create(new ErpClientOptions { Auth = auth });
-        using var tokens = new ErpTokenSource(new HttpClient(tokenEndpoint), options, new FakeTimeProvider());
+        using var tokens = new ErpTokenSource(() => new HttpClient(tokenEndpoint, disposeHandler: false), options, new FakeTimeProvider());
         var erp = StubHandler.Json(HttpStatusCode.OK, "{}");
         using var client = new HttpClient(new ErpAuthenticationHandler(options, tokens) { InnerHandler = erp });
 
@@ -75,7 +75,7 @@ public sealed class ErpAuthenticationHandlerTests
     {
         var tokenEndpoint = StubHandler.Json(HttpStatusCode.OK, """{"access_token":"tok","expires_in":3600}""");
         var options = Options.Create(new ErpClientOptions { Auth = new ErpAuthOptions { Mode = ErpAuthMode.OAuth2ClientCredentials, TokenUrl = "http://idp.test/token", ClientId = "app", ClientSecret = "s" } });
-        using var tokens = new ErpTokenSource(new HttpClient(tokenEndpoint), options, new FakeTimeProvider());
+        using var tokens = new ErpTokenSource(() => new HttpClient(tokenEndpoint, disposeHandler: false), options, new FakeTimeProvider());
         var erp = StubHandler.Json(HttpStatusCode.Unauthorized, "{}");
         using var client = new HttpClient(new ErpAuthenticationHandler(options, tokens) { InnerHandler = erp });
 
@@ -91,7 +91,7 @@ public sealed class ErpAuthenticationHandlerTests
         var time = new FakeTimeProvider();
         var tokenEndpoint = StubHandler.Json(HttpStatusCode.OK, """{"access_token":"tok","expires_in":600}""");
         var options = Options.Create(new ErpClientOptions { Auth = new ErpAuthOptions { Mode = ErpAuthMode.OAuth2ClientCredentials, TokenUrl = "http://idp.test/token", ClientId = "app", ClientSecret = "s" } });
-        using var tokens = new ErpTokenSource(new HttpClient(tokenEndpoint), options, time);
+        using var tokens = new ErpTokenSource(() => new HttpClient(tokenEndpoint, disposeHandler: false), options, time);
 
         await tokens.GetTokenAsync(CancellationToken.None);
         time.Advance(TimeSpan.FromSeconds(539));
@@ -104,16 +104,30 @@ public sealed class ErpAuthenticationHandlerTests
     }
 
     [Fact]
-    public async Task GetTokenAsync_Refused_ThrowsWithoutSecret()
+    public async Task GetTokenAsync_Refused_TransientConnectionFailureWithoutSecret()
     {
         var tokenEndpoint = StubHandler.Json(HttpStatusCode.BadRequest, """{"error":"invalid_client","error_description":"bad secret s3cret"}""");
         var options = Options.Create(new ErpClientOptions { Auth = new ErpAuthOptions { Mode = ErpAuthMode.OAuth2ClientCredentials, TokenUrl = "http://idp.test/token", ClientId = "app", ClientSecret = "s3cret" } });
-        using var tokens = new ErpTokenSource(new HttpClient(tokenEndpoint), options, new FakeTimeProvider());
+        using var tokens = new ErpTokenSource(() => new HttpClient(tokenEndpoint, disposeHandler: false), options, new FakeTimeProvider());
 
-        var ex = await Assert.ThrowsAsync<ErpApiException>(() => tokens.GetTokenAsync(CancellationToken.None));
+        var ex = await Assert.ThrowsAsync<ErpConnectionException>(() => tokens.GetTokenAsync(CancellationToken.None));
 
         Assert.Equal("invalid_client", ex.ErrorCode);
+        Assert.True(ex.IsTransient, "a refused credential waits in the queue's retries; it does not poison every event");
         Assert.DoesNotContain("s3cret", ex.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task GetTokenAsync_EndpointDoesNotAnswer_TransientConnectionFailure()
+    {
+        var tokenEndpoint = new StubHandler(_ => throw new HttpRequestException("connection refused"));
+        var options = Options.Create(new ErpClientOptions { Auth = new ErpAuthOptions { Mode = ErpAuthMode.OAuth2ClientCredentials, TokenUrl = "http://idp.test/token", ClientId = "app", ClientSecret = "s" } });
+        using var tokens = new ErpTokenSource(() => new HttpClient(tokenEndpoint, disposeHandler: false), options, new FakeTimeProvider());
+
+        var ex = await Assert.ThrowsAsync<ErpConnectionException>(() => tokens.GetTokenAsync(CancellationToken.None));
+
+        Assert.Equal(0, ex.Status);
+        Assert.True(ex.IsTransient);
     }
 
     [Theory]
