@@ -82,7 +82,7 @@ param erpAuthScope string = ''
 @description('How many ERP webhook secrets exist in Key Vault (Erp--Webhook--Secrets--0, --1): 2 while rotating.')
 param erpWebhookSecretCount int = 1
 
-@description('NCRONTAB (6 fields) of the product sync batch (ProductSyncSchedule); the default is hourly.')
+@description('NCRONTAB (6 fields, UTC) of the product sync batch (ProductSync__Schedule); the default is hourly.')
 param productSyncSchedule string = '0 0 * * * *'
 
 @description('More app settings, never secrets: e.g. Erp__Inventory__Locations__<node id>, Erp__Orders__StatusMap__<status>, Erp__Resilience__MaxConcurrency. They cannot replace a setting this template sets.')
@@ -392,7 +392,7 @@ resource appSettings 'Microsoft.Web/sites/config@2024-11-01' = {
     Erp__Webhook__Secrets__0: '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Erp--Webhook--Secrets--0/)'
     Erp__Webhook__Secrets__1: '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Erp--Webhook--Secrets--${erpWebhookSecretCount > 1 ? 1 : 0}/)'
 
-    ProductSyncSchedule: productSyncSchedule
+    ProductSync__Schedule: productSyncSchedule
   })
   dependsOn: [
     appKeyVaultSecretsUser // the references resolve with the identity's access to the vault

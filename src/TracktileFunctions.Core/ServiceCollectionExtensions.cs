@@ -106,7 +106,9 @@ public static class ServiceCollectionExtensions
         services.AddTransient<ErpCustomerConsumer>();
 
         // The product batch.
-        services.AddOptions<ProductSyncOptions>().BindConfiguration(ProductSyncOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ProductSyncOptions>()
+            .Configure(o => o.Schedule = configuration["ProductSyncSchedule"] is { Length: > 0 } legacy ? legacy : o.Schedule)
+            .BindConfiguration(ProductSyncOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddTransient(sp => ActivatorUtilities.CreateInstance<ProductSyncService>(sp, Table(sp, ProductSyncService.RunsTableName)));
         services.AddTransient<ProductSyncRunner>();
 

@@ -173,7 +173,7 @@ public partial class AppSettingsTemplateTests
     [Theory]
     [InlineData("Tracktile__Api__BaseUrl", "https://api.tracktile.io/")]
     [InlineData("Erp__Auth__Mode", "None")]
-    [InlineData("ProductSyncSchedule", "0 0 * * * *")]
+    [InlineData("ProductSync__Schedule", "0 0 * * * *")]
     public async Task ParameterBackedSetting_Template_DefaultsTo(string key, string expected)
     {
         var template = await CompiledTemplate.LoadAsync();

@@ -74,21 +74,22 @@ public sealed class FunctionMetadataTests
             b => Assert.False(b.GetProperty("route").GetString()!.StartsWith("admin", StringComparison.OrdinalIgnoreCase)));
 
     [Fact]
-    public void Metadata_TimerTrigger_ReadsScheduleFromSetting()
+    public void Metadata_TimerTrigger_TicksEveryMinuteWithoutNeedingASetting()
     {
         var trigger = Trigger("ProductSyncTimerFunction");
 
         Assert.Equal("timerTrigger", trigger.GetProperty("type").GetString());
-        Assert.Equal("%ProductSyncSchedule%", trigger.GetProperty("schedule").GetString());
+        Assert.Equal("0 * * * * *", trigger.GetProperty("schedule").GetString());
         Assert.False(trigger.TryGetProperty("runOnStartup", out var runOnStartup) && runOnStartup.GetBoolean());
     }
 
     [Fact]
-    public void SampleSettings_ScheduleSetting_IsHourlySixFieldCron()
+    public void SampleSettings_NoScheduleSetting_TheDefaultIsHourly()
     {
         using var sample = JsonDocument.Parse(File.ReadAllText(Path.Combine(Infrastructure.RepositoryPaths.Root, "local.settings.sample.json")));
 
-        Assert.Equal("0 0 * * * *", sample.RootElement.GetProperty("Values").GetProperty("ProductSyncSchedule").GetString());
+        Assert.False(sample.RootElement.GetProperty("Values").TryGetProperty("ProductSyncSchedule", out _));
+        Assert.Equal("0 0 * * * *", new TracktileFunctions.Sync.ProductSyncOptions().Schedule);
     }
 
     [Fact]

@@ -71,6 +71,9 @@ public sealed class StartupValidationTests
 
     [Theory]
     [InlineData("Storage:Connection", "OtherStorage", "Storage:Connection must be AzureWebJobsStorage")]
+    [InlineData("ProductSync:Schedule", "every hour", "ProductSync:Schedule")]
+    [InlineData("ProductSyncSchedule", "0 0 * * *", "ProductSync:Schedule")]
+    [InlineData("Processing:HandlerTimeoutSeconds", "600", "HandlerTimeoutSeconds")]
     [InlineData("Erp:Auth:Mode", "Bearer", "Erp:Auth:Token")]
     [InlineData("Tracktile:Webhook:ToleranceSeconds", "0", "ToleranceSeconds")]
     [InlineData("Tracktile:Webhook:Routes:0:Kind", "order.status.changed", "at least one queue")]

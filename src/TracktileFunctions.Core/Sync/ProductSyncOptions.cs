@@ -1,12 +1,39 @@
 using System.ComponentModel.DataAnnotations;
+using NCrontab;
 
 namespace TracktileFunctions.Sync;
 
-/// <summary>The hourly product batch. Bound from <c>ProductSync</c>; the schedule itself is the app setting <c>ProductSyncSchedule</c>.</summary>
-public sealed class ProductSyncOptions
+/// <summary>The product batch (hourly by default). Bound from <c>ProductSync</c>.</summary>
+public sealed class ProductSyncOptions : IValidatableObject
 {
     /// <summary>The configuration section name.</summary>
     public const string SectionName = "ProductSync";
+
+    /// <summary>The default <see cref="Schedule"/>: at the top of every hour.</summary>
+    public const string DefaultSchedule = "0 0 * * * *";
+
+    /// <summary>
+    /// When the batch runs: a 6-field NCRONTAB (seconds first), evaluated in UTC by the app on a one-minute tick, so it
+    /// has a real default and an invalid value stops the app at start naming this setting. Finer than a minute is not
+    /// possible. The older app setting <c>ProductSyncSchedule</c> is still read when this one is not set.
+    /// </summary>
+    [Required]
+    public string Schedule { get; set; } = DefaultSchedule;
+
+    /// <summary>The parsed <see cref="Schedule"/>.</summary>
+    public CrontabSchedule ParsedSchedule()
+        => CrontabSchedule.Parse(Schedule, new CrontabSchedule.ParseOptions { IncludingSeconds = true });
+
+    /// <inheritdoc />
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (CrontabSchedule.TryParse(Schedule ?? "", new CrontabSchedule.ParseOptions { IncludingSeconds = true }) is null)
+        {
+            yield return new ValidationResult(
+                $"ProductSync:Schedule '{Schedule}' is not a 6-field NCRONTAB expression (seconds minutes hours day month weekday, e.g. {DefaultSchedule}).",
+                [nameof(Schedule)]);
+        }
+    }
 
     /// <summary>
     /// How far before the last run's start the next run looks (covers clock skew between this app and Tracktile, and

@@ -1,23 +1,61 @@
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using TracktileFunctions.Messaging;
 using TracktileFunctions.Processing;
 
 namespace TracktileFunctions.Sync;
 
 /// <summary>Adapts the product batch's three triggers (timer, HTTP request, queued request) to <see cref="ProductSyncService"/>.</summary>
-public sealed partial class ProductSyncRunner(ProductSyncService sync, EventPublisher queues, TimeProvider timeProvider, ILogger<ProductSyncRunner> logger)
+public sealed partial class ProductSyncRunner(
+    ProductSyncService sync,
+    SyncStateStore state,
+    EventPublisher queues,
+    IOptions<ProductSyncOptions> options,
+    TimeProvider timeProvider,
+    ILogger<ProductSyncRunner> logger)
 {
-    /// <summary>The scheduled run.</summary>
-    public Task RunScheduledAsync(bool isPastDue, CancellationToken cancellationToken)
+    private const string ScheduleScope = "product-sync";
+    private const string ScheduleKey = "schedule";
+
+    /// <summary>
+    /// The one-minute tick: runs the batch when an occurrence of <see cref="ProductSyncOptions.Schedule"/> has come
+    /// since the last scheduled run (at once on the very first tick, and once after the app was down across
+    /// occurrences). Each occurrence is claimed in sync state first, so overlapping ticks run it once.
+    /// </summary>
+    /// <returns>Whether a run was due (and ran).</returns>
+    public async Task<bool> TickAsync(bool isPastDue, CancellationToken cancellationToken)
     {
-        if (isPastDue)
+        var now = timeProvider.GetUtcNow();
+        var schedule = options.Value.ParsedSchedule();
+        var record = await state.GetAsync(ScheduleScope, ScheduleKey, cancellationToken).ConfigureAwait(false);
+        var last = record?.AppliedEventTime;
+
+        // The latest occurrence at or before now; due when none was claimed since.
+        var searchFrom = (last ?? now.AddDays(-31)).UtcDateTime;
+        var due = schedule.GetNextOccurrences(searchFrom, now.UtcDateTime.AddTicks(1)).Select(o => (DateTime?)o).LastOrDefault();
+        if (last is not null && due is null)
+        {
+            return false;
+        }
+
+        var occurrence = due is { } d ? new DateTimeOffset(d, TimeSpan.Zero) : now;
+        var claim = record ?? new SyncRecord(ScheduleScope, ScheduleKey);
+        claim.AppliedEventTime = occurrence;
+        claim.AppliedEventId = "schedule";
+        if (!await state.TrySaveAsync(claim, cancellationToken).ConfigureAwait(false))
+        {
+            return false; // another tick claimed it
+        }
+
+        if (isPastDue || (last is not null && schedule.GetNextOccurrence(last.Value.UtcDateTime) < occurrence.UtcDateTime))
         {
             LogPastDue();
         }
 
-        return sync.RunAsync(null, "schedule", cancellationToken);
+        await sync.RunAsync(null, "schedule", cancellationToken).ConfigureAwait(false);
+        return true;
     }
 
     /// <summary>Queues a manual run; answers 202, or 400 for a bad <paramref name="since"/>, or 503 when storage is down.</summary>
@@ -72,7 +110,7 @@ public sealed partial class ProductSyncRunner(ProductSyncService sync, EventPubl
         return request.Full ? sync.RunFullAsync("full", cancellationToken) : sync.RunAsync(request.Since, "manual", cancellationToken);
     }
 
-    [LoggerMessage(LogLevel.Warning, "The product sync timer is past due (a run was missed, e.g. while the app was down); running now")]
+    [LoggerMessage(LogLevel.Warning, "The product sync is past due (a scheduled run was missed, e.g. while the app was down); running now")]
     private partial void LogPastDue();
 
     [LoggerMessage(LogLevel.Information, "Manual product sync queued (since {Since}, full {Full})")]

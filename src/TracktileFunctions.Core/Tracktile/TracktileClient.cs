@@ -49,17 +49,25 @@ public sealed class TracktileClient(HttpClient http, IOptions<TracktileClientOpt
 
     /// <summary>
     /// Streams every product modified since <paramref name="since"/> (all products when null), page by page as
-    /// configured; memory stays flat however many there are.
+    /// configured; memory stays flat however many there are. A body that stops arriving for
+    /// <see cref="TracktileProductsOptions.ReadIdleTimeoutSeconds"/> fails the run instead of hanging it.
     /// </summary>
+    /// <remarks>
+    /// The offset mode pages by key, not by position: each page asks from the last <c>modifiedAt</c> seen (with the
+    /// offset only skipping the products already seen at that very millisecond), so a product edited during the run
+    /// moves to the end of the list without shifting any unread product onto a page already read. This needs the
+    /// list sorted by <c>modifiedAt</c> and <c>modifiedSince</c> inclusive (the sandbox's and the overlap's
+    /// assumption); a list found out of order fails the run with a clear reason.
+    /// </remarks>
     public async IAsyncEnumerable<JsonElement> GetProductsModifiedSinceAsync(
         DateTimeOffset? since, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var products = _options.Products;
-        var query = since is { } s ? $"modifiedSince={Uri.EscapeDataString(FormatTime(s))}" : null;
+        var idle = TimeSpan.FromSeconds(products.ReadIdleTimeoutSeconds);
         if (products.Pagination == ProductPagination.BareArray)
         {
-            using var response = await GetAsync(products.Path, query, cancellationToken).ConfigureAwait(false);
-            var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            using var response = await GetAsync(products.Path, ModifiedSince(since), cancellationToken).ConfigureAwait(false);
+            var stream = new IdleTimeoutStream(await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false), idle);
             await using (stream.ConfigureAwait(false))
             {
                 await foreach (var product in ReadArrayAsync(stream, response, cancellationToken).ConfigureAwait(false))
@@ -71,60 +79,28 @@ public sealed class TracktileClient(HttpClient http, IOptions<TracktileClientOpt
             yield break;
         }
 
-        var offset = 0;
+        if (products.Pagination == ProductPagination.OffsetEnvelope)
+        {
+            await foreach (var product in GetByKeyAsync(since, idle, cancellationToken).ConfigureAwait(false))
+            {
+                yield return product;
+            }
+
+            yield break;
+        }
+
         string? cursor = null;
-        string? firstOfPreviousPage = null;
         var seenCursors = new HashSet<string>(StringComparer.Ordinal);
         while (true)
         {
-            var paging = products.Pagination == ProductPagination.OffsetEnvelope
-                ? $"{products.LimitParameter}={products.PageSize}&{products.OffsetParameter}={offset}"
-                : $"{products.LimitParameter}={products.PageSize}{(cursor is null ? "" : $"&{products.CursorParameter}={Uri.EscapeDataString(cursor)}")}";
-            using var response = await GetAsync(products.Path, query is null ? paging : $"{query}&{paging}", cancellationToken).ConfigureAwait(false);
-            using var page = await JsonHttp.ReadAsync<JsonDocument>(response, Error, cancellationToken).ConfigureAwait(false);
-            if (page.RootElement.ValueKind != JsonValueKind.Object
-                || !page.RootElement.TryGetProperty(products.ResultsProperty, out var results)
-                || results.ValueKind != JsonValueKind.Array)
-            {
-                throw new TracktileApiException((int)response.StatusCode, JsonHttp.MalformedResponse, null,
-                    $"a products page has no '{products.ResultsProperty}' array (check Tracktile:Api:Products:Pagination)");
-            }
-
-            var count = results.GetArrayLength();
-            if (products.Pagination == ProductPagination.OffsetEnvelope && count > 0)
-            {
-                // A server that ignores the offset parameter would hand out page one forever.
-                var first = results[0].GetRawText();
-                if (offset > 0 && first == firstOfPreviousPage)
-                {
-                    throw new TracktileApiException((int)response.StatusCode, JsonHttp.MalformedResponse, null,
-                        $"the products API returned the same page for offset {offset} (check Tracktile:Api:Products:OffsetParameter)");
-                }
-
-                firstOfPreviousPage = first;
-            }
-
-            foreach (var product in results.EnumerateArray())
+            var paging = $"{products.LimitParameter}={products.PageSize}{(cursor is null ? "" : $"&{products.CursorParameter}={Uri.EscapeDataString(cursor)}")}";
+            using var page = await GetPageAsync(Join(ModifiedSince(since), paging), idle, cancellationToken).ConfigureAwait(false);
+            foreach (var product in page.Results.EnumerateArray())
             {
                 yield return product.Clone();
             }
 
-            if (products.Pagination == ProductPagination.OffsetEnvelope)
-            {
-                offset += count;
-                long? total = page.RootElement.TryGetProperty(products.TotalProperty, out var t) && t.TryGetInt64(out var n) ? n : null;
-
-                // With a total, page until it is reached (a server may cap the page size below ours); without one, a
-                // short page is the last. An empty page always ends it.
-                if (count == 0 || (total is { } all ? offset >= all : count < products.PageSize))
-                {
-                    yield break;
-                }
-
-                continue;
-            }
-
-            cursor = page.RootElement.TryGetProperty(products.NextCursorProperty, out var next) && next.ValueKind == JsonValueKind.String
+            cursor = page.Root.TryGetProperty(products.NextCursorProperty, out var next) && next.ValueKind == JsonValueKind.String
                 ? next.GetString()
                 : null;
             if (string.IsNullOrEmpty(cursor))
@@ -134,9 +110,141 @@ public sealed class TracktileClient(HttpClient http, IOptions<TracktileClientOpt
 
             if (!seenCursors.Add(cursor))
             {
-                throw new TracktileApiException((int)response.StatusCode, JsonHttp.MalformedResponse, null, "the products cursor repeated itself");
+                throw new TracktileApiException(page.Status, JsonHttp.MalformedResponse, null, "the products cursor repeated itself");
             }
         }
+    }
+
+    /// <summary>The offset mode, paged by key (see the remarks of <see cref="GetProductsModifiedSinceAsync"/>).</summary>
+    private async IAsyncEnumerable<JsonElement> GetByKeyAsync(DateTimeOffset? since, TimeSpan idle, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var products = _options.Products;
+        var anchor = since;                                   // the modifiedSince of the next page
+        var atAnchor = new HashSet<string>(StringComparer.Ordinal); // ids seen at the anchor's millisecond
+        string? anchorKey = null;                             // that millisecond, once a product set it
+        DateTimeOffset? last = null;
+        var unkeyed = 0;                                      // products before any readable modifiedAt: plain offsets
+        string? firstOfPreviousPage = null;
+        while (true)
+        {
+            var offset = anchorKey is null ? unkeyed : atAnchor.Count;
+            var paging = $"{products.LimitParameter}={products.PageSize}&{products.OffsetParameter}={offset}";
+            using var page = await GetPageAsync(Join(ModifiedSince(anchor), paging), idle, cancellationToken).ConfigureAwait(false);
+            var count = page.Results.GetArrayLength();
+            if (count > 0)
+            {
+                // A server that ignores the paging parameters would hand out the same page forever.
+                var first = page.Results[0].GetRawText();
+                if (first == firstOfPreviousPage)
+                {
+                    throw new TracktileApiException(page.Status, JsonHttp.MalformedResponse, null,
+                        $"the products API returned the same page again for offset {offset} (check Tracktile:Api:Products:OffsetParameter)");
+                }
+
+                firstOfPreviousPage = first;
+            }
+
+            var fresh = 0;
+            foreach (var product in page.Results.EnumerateArray())
+            {
+                var id = product.ValueKind == JsonValueKind.Object && product.TryGetProperty(products.IdProperty, out var i) ? i.ToString() : null;
+                DateTimeOffset? modified = product.ValueKind == JsonValueKind.Object
+                    && product.TryGetProperty(products.ModifiedAtProperty, out var m) && m.TryGetDateTimeOffset(out var t) ? t : null;
+                if (modified is { } at)
+                {
+                    if (last is { } previous && at < previous)
+                    {
+                        throw new TracktileApiException(page.Status, JsonHttp.MalformedResponse, null,
+                            $"the products list is not sorted by '{products.ModifiedAtProperty}', which paging by offset needs (use Tracktile:Api:Products:Pagination CursorEnvelope or BareArray)");
+                    }
+
+                    last = at;
+                    var key = FormatTime(at);
+                    if (key != anchorKey)
+                    {
+                        anchorKey = key;
+                        anchor = DateTimeOffset.Parse(key, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
+                        atAnchor.Clear();
+                    }
+
+                    if (id is not null && !atAnchor.Add(id))
+                    {
+                        continue; // already read at this instant
+                    }
+                }
+                else if (anchorKey is null)
+                {
+                    unkeyed++;
+                }
+
+                fresh++;
+                yield return product.Clone();
+            }
+
+            // With a total (of the products from this page's modifiedSince), page until it is reached (a server may
+            // cap the page size below ours); without one, a short page is the last. An empty page always ends it.
+            long? total = page.Root.TryGetProperty(products.TotalProperty, out var n) && n.TryGetInt64(out var all) ? all : null;
+            if (count == 0 || (total is { } limit ? offset + count >= limit : count < products.PageSize))
+            {
+                yield break;
+            }
+
+            if (fresh == 0)
+            {
+                throw new TracktileApiException(page.Status, JsonHttp.MalformedResponse, null,
+                    $"the products API returned no new product at offset {offset}, the same page again (check Tracktile:Api:Products:OffsetParameter)");
+            }
+        }
+    }
+
+    private async Task<ProductPage> GetPageAsync(string query, TimeSpan idle, CancellationToken cancellationToken)
+    {
+        var products = _options.Products;
+        using var response = await GetAsync(products.Path, query, cancellationToken).ConfigureAwait(false);
+        JsonDocument document;
+        try
+        {
+            var stream = new IdleTimeoutStream(await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false), idle);
+            await using (stream.ConfigureAwait(false))
+            {
+                document = await JsonDocument.ParseAsync(stream, default, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (JsonException ex)
+        {
+            throw new TracktileApiException((int)response.StatusCode, JsonHttp.MalformedResponse, null, "a products page is not JSON", ex);
+        }
+        catch (TimeoutException ex)
+        {
+            throw Stalled(ex);
+        }
+
+        if (document.RootElement.ValueKind != JsonValueKind.Object
+            || !document.RootElement.TryGetProperty(products.ResultsProperty, out var results)
+            || results.ValueKind != JsonValueKind.Array)
+        {
+            document.Dispose();
+            throw new TracktileApiException((int)response.StatusCode, JsonHttp.MalformedResponse, null,
+                $"a products page has no '{products.ResultsProperty}' array (check Tracktile:Api:Products:Pagination)");
+        }
+
+        return new ProductPage(document, results, (int)response.StatusCode);
+    }
+
+    private TracktileApiException Stalled(Exception inner)
+        => new(0, null, null, $"the products answer stopped arriving for {_options.Products.ReadIdleTimeoutSeconds} s (Tracktile:Api:Products:ReadIdleTimeoutSeconds)", inner);
+
+    private static string? ModifiedSince(DateTimeOffset? since)
+        => since is { } s ? $"modifiedSince={Uri.EscapeDataString(FormatTime(s))}" : null;
+
+    private static string Join(string? query, string paging) => query is null ? paging : $"{query}&{paging}";
+
+    /// <summary>One envelope page: its document (disposed with the page), its results array and the answer's status.</summary>
+    private sealed record ProductPage(JsonDocument Document, JsonElement Results, int Status) : IDisposable
+    {
+        public JsonElement Root => Document.RootElement;
+
+        public void Dispose() => Document.Dispose();
     }
 
     /// <summary>The <c>modifiedSince</c> format Tracktile documents: ISO 8601 UTC with milliseconds.</summary>
@@ -164,6 +272,10 @@ public sealed class TracktileClient(HttpClient http, IOptions<TracktileClientOpt
             {
                 throw new TracktileApiException((int)response.StatusCode, JsonHttp.MalformedResponse, null,
                     "the products answer is not a JSON array (check Tracktile:Api:Products:Pagination)", ex);
+            }
+            catch (TimeoutException ex)
+            {
+                throw new TracktileApiException(0, null, null, "the products answer stopped arriving (Tracktile:Api:Products:ReadIdleTimeoutSeconds)", ex);
             }
 
             yield return enumerator.Current;

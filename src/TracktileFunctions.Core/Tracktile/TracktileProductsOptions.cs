@@ -20,6 +20,13 @@ public sealed class TracktileProductsOptions
     [Range(1, 10_000)]
     public int PageSize { get; set; } = 100;
 
+    /// <summary>
+    /// How long a products answer may stop arriving (no byte for this long, after its headers) before the run fails
+    /// with that reason instead of hanging; the watermark then stays and the next run repeats the work.
+    /// </summary>
+    [Range(1, 3_600)]
+    public int ReadIdleTimeoutSeconds { get; set; } = 60;
+
     /// <summary>The page-size query parameter.</summary>
     [Required]
     public string LimitParameter { get; set; } = "limit";

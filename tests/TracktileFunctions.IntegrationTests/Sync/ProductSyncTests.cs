@@ -217,6 +217,42 @@ public sealed class ProductSyncTests(AzuriteFixture azurite, ITestOutputHelper o
     }
 
     [Fact]
+    public async Task RunAsync_EarlyProductEditedWhilePaging_NoProductSkipped()
+    {
+        SeedProducts(30, Base);
+        State.AddFault(FaultRule.Latency("GET", "/tracktile/products", TimeSpan.FromMilliseconds(500)) with { After = 1 });
+
+        // While page 2 is on its way, a product from page 1 is edited: it moves to the end of the list, and every
+        // later product moves one place up. Paging by position would never read the product at the page boundary.
+        var running = Sync().RunAsync(null, "test", CancellationToken.None);
+        await Eventually.UntilAsync(() => State.CallsTo("GET", "/tracktile/products").Count >= 1, Timeout, "the first page is read");
+        State.SeedProducts(new TracktileProduct("prod_0002", "SKU-2", "Product 2 (edited)", "kg", true, DateTimeOffset.UtcNow));
+        var result = await running;
+
+        Assert.True(result.Succeeded);
+        var ids = await QueuedProductIdsAsync();
+        Assert.Equal(30, ids.Count);
+        Assert.Equal(31, result.HandedOff); // prod_0002 twice: before and after its edit
+    }
+
+    [Fact]
+    public async Task RunAsync_BareArrayBodyStallsAfterHeaders_FailsInsteadOfHangingAndKeepsWatermark()
+    {
+        State.ProductPagination = SandboxPagination.BareArray;
+        SeedProducts(3, Base);
+        State.AddFault(FaultRule.StalledBody("GET", "/tracktile/products", TimeSpan.FromSeconds(20)));
+        await using var app = TestApp.Build(Azurite.ConnectionString, Output, Sandbox.TracktileBaseAddress, Sandbox.ErpBaseAddress,
+            [.. Settings, new("Tracktile:Api:Products:Pagination", nameof(AppPagination.BareArray)), new("Tracktile:Api:Products:ReadIdleTimeoutSeconds", "1")]);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        var error = await Assert.ThrowsAsync<TracktileFunctions.Tracktile.TracktileApiException>(() => Sync(app).RunAsync(null, "test", CancellationToken.None));
+
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(15), $"took {clock.Elapsed}");
+        Assert.Contains("ReadIdleTimeoutSeconds", error.Message, StringComparison.Ordinal);
+        Assert.Null(await Sync(app).GetWatermarkAsync(CancellationToken.None));
+    }
+
+    [Fact]
     public async Task RunAsync_ApiFailsOnPageThree_WatermarkUnchangedAndNextRunSkipsNothing()
     {
         SeedProducts(50, Base);
@@ -320,14 +356,44 @@ public sealed class ProductSyncTests(AzuriteFixture azurite, ITestOutputHelper o
     }
 
     [Fact]
-    public async Task TimerFunction_PastDue_StillRunsTheSync()
+    public async Task TimerFunction_TicksAcrossTheDefaultHourlySchedule_RunsOncePerOccurrenceAndOnceAfterDowntime()
     {
-        SeedProducts(4, Base);
+        SeedProducts(2, Base);
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2026, 3, 2, 10, 30, 0, TimeSpan.Zero));
+        await using var app = TestApp.Build(Azurite.ConnectionString, Output, Sandbox.TracktileBaseAddress, Sandbox.ErpBaseAddress, Settings, clock);
+        var timer = ActivatorUtilities.CreateInstance<ProductSyncTimerFunction>(app);
+        async Task<int> TickAtAsync(int hour, int minute, bool pastDue = false)
+        {
+            clock.SetUtcNow(new DateTimeOffset(2026, 3, 2, hour, minute, 0, TimeSpan.Zero));
+            await timer.RunAsync(new TimerInfo { IsPastDue = pastDue }, CancellationToken.None);
+            return State.CallsTo("GET", "/tracktile/products").Count;
+        }
 
-        await ActivatorUtilities.CreateInstance<ProductSyncTimerFunction>(App).RunAsync(new TimerInfo { IsPastDue = true }, CancellationToken.None);
+        Assert.Equal(1, await TickAtAsync(10, 30));   // the first tick after deployment runs at once
+        Assert.Equal(1, await TickAtAsync(10, 31));
+        Assert.Equal(1, await TickAtAsync(10, 59));
+        Assert.Equal(2, await TickAtAsync(11, 0));    // the top of the hour
+        Assert.Equal(2, await TickAtAsync(11, 1));
+        Assert.Equal(3, await TickAtAsync(14, 10, pastDue: true)); // down from 11:01 to 14:10: one run, not three
+        Assert.Equal(3, await TickAtAsync(14, 11));
+    }
 
-        Assert.Equal(4, await Azurite.MessageCountAsync(Queue));
-        Assert.NotNull(await Sync().GetWatermarkAsync(CancellationToken.None));
+    [Fact]
+    public async Task TimerFunction_ScheduleSetting_IsFollowed()
+    {
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2026, 3, 2, 10, 0, 0, TimeSpan.Zero));
+        await using var app = TestApp.Build(Azurite.ConnectionString, Output, Sandbox.TracktileBaseAddress, Sandbox.ErpBaseAddress,
+            [.. Settings, new("ProductSync:Schedule", "0 */15 * * * *")], clock);
+        var timer = ActivatorUtilities.CreateInstance<ProductSyncTimerFunction>(app);
+        var runs = 0;
+        for (var minute = 0; minute < 60; minute++)
+        {
+            clock.SetUtcNow(new DateTimeOffset(2026, 3, 2, 10, minute, 0, TimeSpan.Zero));
+            await timer.RunAsync(new TimerInfo(), CancellationToken.None);
+            runs = State.CallsTo("GET", "/tracktile/products").Count;
+        }
+
+        Assert.Equal(4, runs); // 10:00 (the first tick), 10:15, 10:30, 10:45
     }
 
     [Fact]

@@ -20,6 +20,12 @@ public enum FaultKind
 
     /// <summary>Answers <see cref="FaultRule.StatusCode"/> (200 unless set) with a body that is not JSON; no effect.</summary>
     Malformed,
+
+    /// <summary>
+    /// Sends 200, JSON headers and the first byte of a body (<c>[</c>), then stalls for <see cref="FaultRule.Delay"/>
+    /// before closing the connection; no effect.
+    /// </summary>
+    StalledBody,
 }
 
 /// <summary>
@@ -64,6 +70,10 @@ public sealed record FaultRule
     /// <summary>Answers <paramref name="statusCode"/> with an error body.</summary>
     public static FaultRule Error(string method, string pathPrefix, int statusCode = 500, int? times = 1, string errorCode = "sandbox_fault", string message = "Injected by the sandbox.")
         => new() { Method = method, PathPrefix = pathPrefix, Kind = FaultKind.Error, StatusCode = statusCode, Times = times, ErrorCode = errorCode, Message = message };
+
+    /// <summary>Sends headers and one byte of the body, then stalls.</summary>
+    public static FaultRule StalledBody(string method, string pathPrefix, TimeSpan stall, int? times = 1)
+        => new() { Method = method, PathPrefix = pathPrefix, Kind = FaultKind.StalledBody, Delay = stall, Times = times };
 
     /// <summary>Answers 429 with <c>Retry-After</c>.</summary>
     public static FaultRule RateLimit(string method, string pathPrefix, TimeSpan retryAfter, int? times = 1)

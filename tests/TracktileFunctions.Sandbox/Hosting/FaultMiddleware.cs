@@ -58,6 +58,18 @@ internal sealed class FaultMiddleware(RequestDelegate next, SandboxState state, 
                 context.Response.ContentType = "application/json; charset=utf-8";
                 await context.Response.WriteAsync(MalformedBody, context.RequestAborted);
                 break;
+            case FaultKind.StalledBody:
+                context.Response.StatusCode = StatusCodes.Status200OK;
+                context.Response.ContentType = "application/json; charset=utf-8";
+                await context.Response.WriteAsync("[", context.RequestAborted);
+                await context.Response.Body.FlushAsync(context.RequestAborted);
+                using (var stall = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping))
+                {
+                    await Task.Delay(rule.EffectiveDelay, stall.Token).ContinueWith(_ => { }, TaskScheduler.Default);
+                }
+
+                context.Abort();
+                break;
             default:
                 throw new InvalidOperationException($"Unknown fault kind {rule.Kind}.");
         }

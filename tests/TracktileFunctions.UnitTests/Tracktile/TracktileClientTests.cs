@@ -116,4 +116,45 @@ public sealed class TracktileClientPagingTests
 
         Assert.Contains("Tracktile:Api:Products:Pagination", ex.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task GetProductsModifiedSinceAsync_OffsetListNotSortedByModifiedAt_FailsNamingTheCause()
+    {
+        var handler = StubHandler.Json(HttpStatusCode.OK, """
+            {"results":[{"id":"a","modifiedAt":"2024-01-02T00:00:00Z"},{"id":"b","modifiedAt":"2024-01-01T00:00:00Z"}],"total":2}
+            """);
+        var options = new TracktileClientOptions { Products = { Pagination = ProductPagination.OffsetEnvelope } };
+        var client = new TracktileClient(new HttpClient(handler) { BaseAddress = new Uri("http://tracktile.test/") }, Options.Create(options));
+
+        var error = await Assert.ThrowsAsync<TracktileApiException>(async () =>
+        {
+            await foreach (var _ in client.GetProductsModifiedSinceAsync(null, CancellationToken.None))
+            {
+            }
+        });
+
+        Assert.Contains("not sorted", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task GetProductsModifiedSinceAsync_OffsetNextPage_AsksFromTheLastModifiedAtSkippingWhatWasSeenThere()
+    {
+        var pages = new Queue<string>([
+            """{"results":[{"id":"a","modifiedAt":"2024-01-01T00:00:00Z"},{"id":"b","modifiedAt":"2024-01-01T00:01:00Z"}],"total":3}""",
+            """{"results":[{"id":"c","modifiedAt":"2024-01-01T00:02:00Z"}],"total":2}""",
+        ]);
+        var handler = new StubHandler(_ => new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent(pages.Dequeue(), System.Text.Encoding.UTF8, "application/json") });
+        var options = new TracktileClientOptions { Products = { Pagination = ProductPagination.OffsetEnvelope, PageSize = 2 } };
+        var client = new TracktileClient(new HttpClient(handler) { BaseAddress = new Uri("http://tracktile.test/") }, Options.Create(options));
+
+        var ids = new List<string>();
+        await foreach (var product in client.GetProductsModifiedSinceAsync(null, CancellationToken.None))
+        {
+            ids.Add(product.GetProperty("id").GetString()!);
+        }
+
+        Assert.Equal(["a", "b", "c"], ids);
+        Assert.Equal("?limit=2&offset=0", handler.Requests[0].Request.RequestUri!.Query);
+        Assert.Equal("?modifiedSince=2024-01-01T00%3A01%3A00.000Z&limit=2&offset=1", handler.Requests[1].Request.RequestUri!.Query);
+    }
 }
