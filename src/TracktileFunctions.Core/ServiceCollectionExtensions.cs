@@ -94,7 +94,9 @@ public static class ServiceCollectionExtensions
         services.AddOptions<ErpShipmentOptions>().BindConfiguration(ErpShipmentOptions.SectionName)
             .PostConfigure(o => o.ConfirmOnStatuses = o.ConfirmOnStatuses.Count == 0 ? [.. ErpShipmentOptions.DefaultConfirmOnStatuses] : o.ConfirmOnStatuses);
         services.AddOptions<ErpInventoryOptions>().BindConfiguration(ErpInventoryOptions.SectionName)
-            .PostConfigure(o => o.Movements = o.Movements.Count == 0 ? new(ErpInventoryOptions.DefaultMovements, StringComparer.Ordinal) : o.Movements);
+            .PostConfigure(o => o.Complete(configuration))
+            .Validate(o => o.Problems.Count == 0, "Erp:Inventory:Locations: every list entry needs both Node and Location (Locations:N:Node, Locations:N:Location).")
+            .ValidateOnStart();
         services.AddTransient<ErpOrderConsumer>();
         services.AddTransient<ErpShipmentConsumer>();
         services.AddTransient<ErpInventoryConsumer>();

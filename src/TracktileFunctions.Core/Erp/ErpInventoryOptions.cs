@@ -35,8 +35,46 @@ public sealed class ErpInventoryOptions
     /// <summary>For an adjustment: the entity property holding the signed quantity change. Undocumented; a setting.</summary>
     public string AdjustmentDeltaProperty { get; set; } = "quantityDelta";
 
-    /// <summary>When the payload lacks the quantity, product or unit, read the entity from Tracktile's API.</summary>
+    /// <summary>
+    /// When the payload lacks the product, lot code or unit, read the lot from Tracktile's API. Never the quantity: a
+    /// movement is the event's change, and an event without one is a permanent failure.
+    /// </summary>
     public bool FetchMissingFromTracktile { get; set; } = true;
+
+    /// <summary>
+    /// Merges the configured movement types over the defaults (one kind set does not drop the others) and reads the
+    /// list form of <see cref="Locations"/> (<c>Locations:0:Node</c>, <c>Locations:0:Location</c>), which a node id
+    /// with a hyphen (a UUID) needs: app setting names allow only letters, digits, <c>_</c> and <c>.</c>.
+    /// </summary>
+    public void Complete(Microsoft.Extensions.Configuration.IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var movements = new Dictionary<string, StockMovementType>(DefaultMovements, StringComparer.Ordinal);
+        foreach (var (kind, movement) in Movements)
+        {
+            movements[kind] = movement;
+        }
+
+        Movements = movements;
+        var problems = new List<string>();
+        foreach (var entry in configuration.GetSection(SectionName + ":Locations").GetChildren().Where(c => c.Value is null))
+        {
+            Locations.Remove(entry.Key);
+            if (entry["Node"] is { Length: > 0 } node && entry["Location"] is { Length: > 0 } location)
+            {
+                Locations[node] = location;
+            }
+            else
+            {
+                problems.Add($"Erp:Inventory:Locations:{entry.Key} needs both Node and Location.");
+            }
+        }
+
+        Problems = problems;
+    }
+
+    /// <summary>What <see cref="Complete"/> found wrong (an incomplete list entry); empty when nothing.</summary>
+    public IReadOnlyList<string> Problems { get; private set; } = [];
 }
 
 /// <summary>The kinds of ERP stock movement (docs/erp-contract.md).</summary>

@@ -10,7 +10,9 @@ namespace TracktileFunctions.Processing;
 /// <summary>
 /// <c>inventory.*</c> -> one ERP stock movement per event, per lot. Movements are deltas, so the de-duplication
 /// ledger and the idempotency key (the event id) are what keep the ERP's stock right under redelivery. A quantity is
-/// never invented: missing from the event, it is read from Tracktile, and missing there too, the event is poisoned.
+/// never invented and never read from the lot's current state (that is a total, not this event's change): an event
+/// without one is a permanent failure naming the field. What describes the lot (product, lot code, unit) is read from
+/// Tracktile when the event lacks it.
 /// </summary>
 public sealed class ErpInventoryConsumer(TracktileClient tracktile, ErpClient erp, IOptions<ErpInventoryOptions> options) : IEventConsumer
 {
@@ -45,26 +47,32 @@ public sealed class ErpInventoryConsumer(TracktileClient tracktile, ErpClient er
             _ => ((string?)null, Location(node)),
         };
 
-        // An adjustment's change can only come from the event: Tracktile's entity holds the new total, not the delta.
+        // The change can only come from the event: Tracktile's entity holds the lot's quantity now, not this delta.
         var isAdjustment = type == StockMovementType.Adjustment;
         var quantity = isAdjustment ? AdjustmentDelta(evt, entity) : entity.Quantity;
+        if (quantity is null)
+        {
+            var field = isAdjustment ? _options.AdjustmentDeltaProperty : "entity.quantity";
+            throw new PermanentProcessingException(
+                $"{evt.Kind} for lot {entity.Name ?? entity.Id} has no '{field}': a movement's quantity is never read from the lot's current state");
+        }
+
         var productId = entity.ProductId;
         var unit = entity.Unit;
         var lotCode = entity.Name;
-        var incomplete = (quantity is null && !isAdjustment) || productId is null || lotCode is null;
-        if (incomplete && _options.FetchMissingFromTracktile && !string.IsNullOrEmpty(entity.Id))
+        if ((productId is null || lotCode is null || unit is null) && _options.FetchMissingFromTracktile && !string.IsNullOrEmpty(entity.Id))
         {
-            var fetched = await tracktile.GetInventoryEntityAsync(entity.Id, cancellationToken).ConfigureAwait(false);
-            quantity ??= isAdjustment ? null : fetched.Quantity;
-            productId ??= fetched.ProductId;
-            unit ??= fetched.Unit;
-            lotCode ??= fetched.Name;
-        }
-
-        if (quantity is null)
-        {
-            throw new PermanentProcessingException(
-                $"{evt.Kind} for lot {lotCode ?? entity.Id} has no quantity{(isAdjustment ? $" change ('{_options.AdjustmentDeltaProperty}')" : "")}, and none was found in Tracktile: not guessed");
+            try
+            {
+                var fetched = await tracktile.GetInventoryEntityAsync(entity.Id, cancellationToken).ConfigureAwait(false);
+                productId ??= fetched.ProductId;
+                unit ??= fetched.Unit;
+                lotCode ??= fetched.Name;
+            }
+            catch (TracktileApiException ex) when (ex.Status == 404 && productId is not null && lotCode is not null)
+            {
+                // Only the unit was missing, and Tracktile no longer has the lot: the movement goes without a unit.
+            }
         }
 
         if (productId is null || lotCode is null)
@@ -74,7 +82,7 @@ public sealed class ErpInventoryConsumer(TracktileClient tracktile, ErpClient er
 
         var movement = new ErpStockMovement(type, productId, lotCode, quantity.Value, unit, from, to, evt.EventId, evt.EffectiveTime());
         await erp.PostStockMovementAsync(movement, MovementKey(evt.EventId), cancellationToken).ConfigureAwait(false);
-        return $"{type} of {quantity} {unit} lot {lotCode} ({from ?? "-"} -> {to ?? "-"})";
+        return $"{type} of {quantity}{(unit is null ? "" : " " + unit)} lot {lotCode} ({from ?? "-"} -> {to ?? "-"})";
     }
 
     private string Location(string nodeId) => _options.Locations.TryGetValue(nodeId, out var location)

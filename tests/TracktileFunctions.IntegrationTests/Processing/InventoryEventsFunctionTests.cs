@@ -88,21 +88,21 @@ public sealed class InventoryEventsFunctionTests(AzuriteFixture azurite, ITestOu
     }
 
     [Fact]
-    public async Task RunAsync_MissingQuantityKnownToTracktile_FetchedNotGuessed()
+    public async Task RunAsync_EventWithoutUnit_MovementCarriesTheLotsUnit()
     {
         State.SeedInventoryEntities(new InventoryEntity("ent_7", "BATCH-007", "prod_7", 33, "kg"));
         await StartFunctionAsync("InventoryEventsFunction");
 
-        await PostTracktileAsync(InventoryEvent("evt_q", "inventory.received", """{"id":"ent_7","name":"BATCH-007","productId":"prod_7"}""", Line1));
+        await PostTracktileAsync(InventoryEvent("evt_q", "inventory.received", """{"id":"ent_7","name":"BATCH-007","productId":"prod_7","quantity":4}""", Line1));
         await DrainedAsync(Queue);
 
         var movement = Assert.Single(State.StockMovements);
-        Assert.Equal((33m, "kg"), (movement.Quantity, movement.Unit));
+        Assert.Equal((4m, "kg"), (movement.Quantity, movement.Unit)); // the event's change, the lot's unit
         Assert.Single(State.CallsTo("GET", "/tracktile/inventory/entities/ent_7"));
     }
 
     [Fact]
-    public async Task RunAsync_MissingQuantityUnknownToTracktile_PoisonedNotGuessed()
+    public async Task RunAsync_MissingQuantity_PoisonedNamingTheFieldNeverGuessed()
     {
         await StartFunctionAsync("InventoryEventsFunction");
 
@@ -110,6 +110,6 @@ public sealed class InventoryEventsFunctionTests(AzuriteFixture azurite, ITestOu
         await Eventually.UntilAsync(async () => await Azurite.MessageCountAsync(Queue + "-poison") == 1, Timeout, "the event is poisoned");
 
         Assert.Empty(State.StockMovements);
-        Assert.Contains("404", Assert.Single(await FailuresAsync(Queue)).GetString("Reason"), StringComparison.Ordinal);
+        Assert.Contains("'entity.quantity'", Assert.Single(await FailuresAsync(Queue)).GetString("Reason"), StringComparison.Ordinal);
     }
 }

@@ -113,27 +113,39 @@ public sealed class ErpInventoryConsumerTests
     }
 
     [Fact]
-    public async Task HandleAsync_MissingQuantity_FetchesEntityFromTracktile()
+    public async Task HandleAsync_MissingQuantity_PermanentNamingTheFieldAndNeverReadFromTheLot()
     {
         _tracktile = StubHandler.Json(HttpStatusCode.OK, """{"id":"ent_1","name":"BATCH-001","productId":"prod_1","quantity":42,"unit":"kg"}""");
-
-        await Consumer().HandleAsync(Event("inventory.received", """{"id":"ent_1","name":"BATCH-001","productId":"prod_1"}""", """{"id":"node_rcv"}"""), CancellationToken.None);
-
-        Assert.Equal("http://tracktile.test/inventory/entities/ent_1", _tracktile.Requests.Single().Request.RequestUri!.ToString());
-        var movement = PostedMovement();
-        Assert.Equal((42m, "kg"), (movement.GetProperty("quantity").GetDecimal(), movement.GetProperty("unit").GetString()));
-    }
-
-    [Fact]
-    public async Task HandleAsync_MissingQuantityEverywhere_IsPermanentNeverGuessed()
-    {
-        _tracktile = StubHandler.Json(HttpStatusCode.OK, """{"id":"ent_1","name":"BATCH-001","productId":"prod_1"}""");
 
         var ex = await Assert.ThrowsAsync<PermanentProcessingException>(() => Consumer().HandleAsync(
             Event("inventory.received", """{"id":"ent_1","name":"BATCH-001","productId":"prod_1"}""", """{"id":"node_rcv"}"""), CancellationToken.None));
 
-        Assert.Contains("no quantity", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("'entity.quantity'", ex.Message, StringComparison.Ordinal);
+        Assert.Empty(_tracktile.Requests);
         Assert.Empty(_erp.Requests);
+    }
+
+    [Fact]
+    public async Task HandleAsync_EventWithoutUnit_SendsTheLotsUnitFromTracktile()
+    {
+        _tracktile = StubHandler.Json(HttpStatusCode.OK, """{"id":"ent_1","name":"BATCH-001","productId":"prod_1","quantity":999,"unit":"kg"}""");
+
+        var outcome = await Consumer().HandleAsync(
+            Event("inventory.received", """{"id":"ent_1","name":"BATCH-001","productId":"prod_1","quantity":5}""", """{"id":"node_rcv"}"""), CancellationToken.None);
+
+        var movement = PostedMovement();
+        Assert.Equal((5m, "kg"), (movement.GetProperty("quantity").GetDecimal(), movement.GetProperty("unit").GetString()));
+        Assert.DoesNotContain("  ", outcome, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task HandleAsync_NoUnitAnywhere_PostsWithoutUnitAndOutcomeHasNoDoubleSpace()
+    {
+        var outcome = await Consumer().HandleAsync(
+            Event("inventory.received", """{"id":"ent_gone","name":"BATCH-001","productId":"prod_1","quantity":5}""", """{"id":"node_rcv"}"""), CancellationToken.None);
+
+        Assert.False(PostedMovement().TryGetProperty("unit", out _));
+        Assert.Equal("Receipt of 5 lot BATCH-001 (- -> WH1/RECEIVING)", outcome);
     }
 
     [Fact]
