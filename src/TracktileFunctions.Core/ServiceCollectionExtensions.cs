@@ -37,6 +37,7 @@ public static class ServiceCollectionExtensions
             .GetBlobContainerClient(sp.GetRequiredService<IOptions<StorageOptions>>().Value.PayloadContainer)));
         services.AddSingleton(sp => new EventPublisher(sp.GetRequiredService<QueueServiceClient>(), sp.GetRequiredService<PayloadStore>()));
         services.AddSingleton<EventMessageReader>();
+        services.AddHostedService<QueueProvisioner>();
 
         // Webhook ingress.
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<WebhookSourceOptions>, WebhookSourceOptionsValidator>());

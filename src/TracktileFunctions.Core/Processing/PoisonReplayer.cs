@@ -40,7 +40,11 @@ public sealed partial class PoisonReplayer(StorageClientFactory storage, ILogger
         }
 
         await target.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-        var limit = max ?? MaxPerCall;
+
+        // At most what was in poison when this call began: a message that fails again at once comes back to poison as a
+        // new message, and stays there with its new reason instead of being moved round and round.
+        var waiting = (await poison.GetPropertiesAsync(cancellationToken).ConfigureAwait(false)).Value.ApproximateMessagesCount;
+        var limit = Math.Min(max ?? MaxPerCall, waiting);
         var moved = 0;
         while (moved < limit)
         {

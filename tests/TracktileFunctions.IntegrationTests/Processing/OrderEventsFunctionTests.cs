@@ -206,6 +206,25 @@ public sealed class OrderEventsFunctionTests(AzuriteFixture azurite, ITestOutput
     }
 
     [Fact]
+    public async Task ReplayFunction_CauseNotFixedAndItFailsAgainAtOnce_MovedOnceNotRoundAndRound()
+    {
+        SeedOrder("ord_10");
+        State.AddFault(FaultRule.Error("POST", "/erp/sales-orders", 422, times: null, errorCode: "unknown_customer"));
+        await StartFunctionAsync("OrderEventsFunction");
+        await PostTracktileAsync(OrderEvent("evt_again", "ord_10", "ready", T0));
+        await Eventually.UntilAsync(async () => await Azurite.MessageCountAsync(Queue + "-poison") == 1, Timeout, "the event is poisoned");
+        State.AddFault(FaultRule.Latency("GET", "/tracktile/orders/ord_10", TimeSpan.Zero, times: null)); // nothing fixed
+
+        var reply = Assert.IsType<ContentResult>(await ActivatorUtilities.CreateInstance<ReplayPoisonFunction>(App)
+            .RunAsync(new Microsoft.AspNetCore.Http.DefaultHttpContext().Request, Queue, CancellationToken.None));
+
+        Assert.Equal("moved 1 message(s) from tracktile-orders-poison to tracktile-orders", reply.Content);
+        await Eventually.UntilAsync(async () => await Azurite.MessageCountAsync(Queue + "-poison") == 1, Timeout, "it is poisoned again");
+        await DrainedAsync(Queue);
+        Assert.Equal(2, State.CallsTo("POST", "/erp/sales-orders").Count);
+    }
+
+    [Fact]
     public async Task ReplayFunction_MessageThatIsNotBase64_MovedAsItIsWithTheOthers()
     {
         var raw = Azurite.Queue(Queue + "-poison", Azure.Storage.Queues.QueueMessageEncoding.None);
