@@ -77,9 +77,9 @@ param erpAuthClientId string = ''
 @description('Scope(s), space-separated, when the ERP token endpoint wants them.')
 param erpAuthScope string = ''
 
-@minValue(1)
+@minValue(0)
 @maxValue(2)
-@description('How many ERP webhook secrets exist in Key Vault (Erp--Webhook--Secrets--0, --1): 2 while rotating.')
+@description('How many ERP webhook secrets exist in Key Vault (Erp--Webhook--Secrets--0, --1): 2 while rotating, 0 when the ERP sends no webhooks (POST /api/webhooks/erp then answers 404).')
 param erpWebhookSecretCount int = 1
 
 @description('NCRONTAB (6 fields, UTC) of the product sync batch (ProductSync__Schedule); the default is hourly.')
@@ -389,8 +389,9 @@ resource appSettings 'Microsoft.Web/sites/config@2024-11-01' = {
     Erp__Auth__Scope: erpAuthScope
 
     // The ERP's calls to POST /api/webhooks/erp are signed with a secret we choose and give the ERP.
-    Erp__Webhook__Secrets__0: '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Erp--Webhook--Secrets--0/)'
-    Erp__Webhook__Secrets__1: '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Erp--Webhook--Secrets--${erpWebhookSecretCount > 1 ? 1 : 0}/)'
+    // With no secret (erpWebhookSecretCount 0) the settings are empty, which the app reads as "not set": the source is off.
+    Erp__Webhook__Secrets__0: erpWebhookSecretCount > 0 ? '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Erp--Webhook--Secrets--0/)' : ''
+    Erp__Webhook__Secrets__1: erpWebhookSecretCount > 0 ? '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Erp--Webhook--Secrets--${erpWebhookSecretCount > 1 ? 1 : 0}/)' : ''
 
     ProductSync__Schedule: productSyncSchedule
   })

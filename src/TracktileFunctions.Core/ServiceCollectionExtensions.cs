@@ -137,6 +137,8 @@ public static class ServiceCollectionExtensions
             .BindConfiguration(section)
             .PostConfigure(o =>
             {
+                // An empty app setting is an unset one (Azure cannot tell them apart): a slot left empty is no secret.
+                o.Secrets = [.. o.Secrets.Where(secret => !string.IsNullOrEmpty(secret))];
                 if (o.IncludeDefaultRoutes)
                 {
                     o.Routes = [.. defaultRoutes, .. o.Routes];

@@ -69,6 +69,10 @@ public sealed class StartupValidationTests
     public async Task StartAsync_WebhookSourceWithoutSecret_StartsWithTheSourceOff(string setting)
         => Assert.Null(await StartAsync(remove: setting));
 
+    [Fact]
+    public async Task StartAsync_EmptyErpWebhookSecretSlots_StartsWithTheSourceOff()
+        => Assert.Null(await StartAsync("Erp:Webhook:Secrets:0", ("Erp:Webhook:Secrets:0", ""), ("Erp:Webhook:Secrets:1", "")));
+
     [Theory]
     [InlineData("Storage:Connection", "OtherStorage", "Storage:Connection must be AzureWebJobsStorage")]
     [InlineData("ProductSync:Schedule", "every hour", "ProductSync:Schedule")]
