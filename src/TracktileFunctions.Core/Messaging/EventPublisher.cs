@@ -41,7 +41,7 @@ public sealed class EventPublisher(QueueServiceClient queues, PayloadStore paylo
         // message refers to it.
         await Task.WhenAll(queueNames.Select(async name =>
         {
-            var blob = await payloads.SaveAsync(source, name, payload, cancellationToken).ConfigureAwait(false);
+            var blob = await payloads.SaveAsync(source, name, envelope.Id, payload, cancellationToken).ConfigureAwait(false);
             var reference = EventMessageCodec.EncodeClaimCheck(source, envelope, receivedAt, blob);
             await SendAsync(name, BinaryData.FromBytes(reference), cancellationToken).ConfigureAwait(false);
         })).ConfigureAwait(false);

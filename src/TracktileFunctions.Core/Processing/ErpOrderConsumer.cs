@@ -75,6 +75,8 @@ public sealed class ErpOrderConsumer(
                 var salesOrder = ErpOrderMapping.ToSalesOrder(order, ErpOrderMapping.MapStatus(status, _options), evt);
                 var created = await erp.CreateSalesOrderAsync(salesOrder, ErpOrderMapping.CreateKey(orderId), cancellationToken).ConfigureAwait(false);
                 erpId = created.Id;
+                record.TargetId = erpId; // kept at once: whatever fails next, this order is never created again
+                await state.CheckpointAsync(record).ConfigureAwait(false);
                 if (created.Replayed)
                 {
                     // Created by an earlier attempt whose state was never saved: make sure it holds this status.

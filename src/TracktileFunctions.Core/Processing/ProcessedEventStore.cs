@@ -26,11 +26,13 @@ public sealed class ProcessedEventStore(LazyTable table, TimeProvider timeProvid
 
     /// <summary>
     /// Claims <paramref name="eventId"/> for <paramref name="consumer"/> on behalf of the queue message
-    /// <paramref name="messageId"/>. A claim left by an earlier attempt of the same message (a crash, a cancellation)
-    /// is taken over at once: the queue only hands a message out again once its previous attempt has ended.
+    /// <paramref name="messageId"/> on its attempt <paramref name="attempt"/>. A claim left by a strictly earlier
+    /// attempt of the same message (a crash, a cancellation, a delayed retry) is taken over at once; two live copies of
+    /// the same attempt (a retry sent twice) cannot both hold it.
     /// </summary>
     /// <returns>What the ledger held, and (when claimed) the claim's version, which only its holder can release.</returns>
-    public async Task<(LedgerClaim State, ETag Claim)> TryClaimAsync(string consumer, string eventId, string kind, string messageId, CancellationToken cancellationToken)
+    public async Task<(LedgerClaim State, ETag Claim)> TryClaimAsync(
+        string consumer, string eventId, string kind, string messageId, CancellationToken cancellationToken, long attempt = 1)
     {
         var now = timeProvider.GetUtcNow();
         var claim = new TableEntity(consumer, TableKeys.Escape(eventId))
@@ -40,6 +42,7 @@ public sealed class ProcessedEventStore(LazyTable table, TimeProvider timeProvid
             ["State"] = Processing,
             ["ClaimedUntil"] = now + Lease,
             ["MessageId"] = messageId,
+            ["Attempt"] = attempt,
         };
 
         try
@@ -66,7 +69,8 @@ public sealed class ProcessedEventStore(LazyTable table, TimeProvider timeProvid
             return (LedgerClaim.AlreadyProcessed, default);
         }
 
-        if (row.GetString("MessageId") != messageId && row.GetDateTimeOffset("ClaimedUntil") is { } until && until > now)
+        var ownEarlierAttempt = row.GetString("MessageId") == messageId && attempt > (row.GetInt64("Attempt") ?? 0);
+        if (!ownEarlierAttempt && row.GetDateTimeOffset("ClaimedUntil") is { } until && until > now)
         {
             return (LedgerClaim.InProgress, default);
         }

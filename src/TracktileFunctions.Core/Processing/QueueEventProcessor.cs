@@ -61,7 +61,7 @@ public sealed partial class QueueEventProcessor(
         ETag claim = default;
         try
         {
-            (var state, claim) = await ledger.TryClaimAsync(consumer.Name, decoded.EventId, decoded.Kind, owner, cancellationToken).ConfigureAwait(false);
+            (var state, claim) = await ledger.TryClaimAsync(consumer.Name, decoded.EventId, decoded.Kind, owner, cancellationToken, attempt).ConfigureAwait(false);
             switch (state)
             {
                 case LedgerClaim.AlreadyProcessed:

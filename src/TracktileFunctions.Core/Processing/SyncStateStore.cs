@@ -59,13 +59,34 @@ public sealed class SyncStateStore(LazyTable table, TimeProvider timeProvider)
         next.LockedBy = null;
         next.LockedUntil = null;
         next.ETag = locked.ETag;
-        if (!await TrySaveAsync(next, cancellationToken).ConfigureAwait(false))
+        // The effects have happened: their record is saved even if the attempt is being cancelled.
+        if (!await TrySaveAsync(next, CancellationToken.None).ConfigureAwait(false))
         {
             // Only after this holder outlived its lease: what it did is applied, but the record is someone else's now.
             throw new RecordBusyException($"{scope} {key}: the lock was taken over before the state was saved; retrying");
         }
 
         return outcome.Result;
+    }
+
+    /// <summary>
+    /// Saves <paramref name="locked"/> (the record <see cref="UnderLockAsync{T}"/> handed the body) and keeps the lock:
+    /// call it right after an effect that must never be repeated (a create), so a failure later in the body does not
+    /// lose what was created.
+    /// </summary>
+    public async Task CheckpointAsync(SyncRecord locked)
+    {
+        ArgumentNullException.ThrowIfNull(locked);
+        try
+        {
+            var response = await table.RunAsync(
+                t => t.UpdateEntityAsync(locked, locked.ETag, TableUpdateMode.Replace, CancellationToken.None), CancellationToken.None).ConfigureAwait(false);
+            locked.ETag = response.Headers.ETag ?? ETag.All;
+        }
+        catch (RequestFailedException ex) when (ex.Status is 404 or 412)
+        {
+            throw new RecordBusyException($"{locked.PartitionKey} {locked.Key}: the lock was taken over before a checkpoint; retrying");
+        }
     }
 
     private async Task<SyncRecord> LockAsync(string scope, string key, string holder, CancellationToken cancellationToken)

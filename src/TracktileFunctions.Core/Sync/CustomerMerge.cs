@@ -145,7 +145,11 @@ public sealed class CustomerFields
             }
 
             case JsonValue value when value.GetValueKind() == JsonValueKind.Number:
-                return JsonValue.Create(value.GetValue<decimal>().ToString(CultureInfo.InvariantCulture));
+                // 1, 1.0 and 1e0 are one number; one too large for decimal is compared as written.
+                var raw = value.ToJsonString();
+                return JsonValue.Create(decimal.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var number)
+                    ? (number / 1.0000000000000000000000000000m).ToString(CultureInfo.InvariantCulture)
+                    : raw);
             default:
                 return node.DeepClone();
         }
@@ -189,6 +193,13 @@ public static class CustomerMerge
             }
 
             var b = baseline.CanonicalOf(field);
+            if (lastSynced is null && (t is null || e is null))
+            {
+                // A first sync never lets an empty value blank a present one.
+                (t is null ? fromErp : fromTracktile).Add(field);
+                continue;
+            }
+
             var tracktileChanged = t != b;
             var erpChanged = e != b;
             if (tracktileChanged && erpChanged)

@@ -53,7 +53,7 @@ public sealed class CustomerSync(TracktileClient tracktile, ErpClient erp, SyncS
 
             if (merge.ToErp.Count > 0)
             {
-                await erp.PutCustomerAsync(erpId, ErpBody(merge.Merged, erpId, tracktileId), $"customer-sync-{eventId}", cancellationToken).ConfigureAwait(false);
+                await erp.PutCustomerAsync(erpId, ErpBody(merge.Merged, erpId, tracktileId), $"customer-sync-{eventId}-{merge.Merged.Hash()[..16]}", cancellationToken).ConfigureAwait(false);
             }
 
             record.TargetId = erpId;

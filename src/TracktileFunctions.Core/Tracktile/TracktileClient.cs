@@ -55,9 +55,11 @@ public sealed class TracktileClient(HttpClient http, IOptions<TracktileClientOpt
     /// <remarks>
     /// The offset mode pages by key, not by position: each page asks from the last <c>modifiedAt</c> seen (with the
     /// offset only skipping the products already seen at that very millisecond), so a product edited during the run
-    /// moves to the end of the list without shifting any unread product onto a page already read. This needs the
-    /// list sorted by <c>modifiedAt</c> and <c>modifiedSince</c> inclusive (the sandbox's and the overlap's
-    /// assumption); a list found out of order fails the run with a clear reason.
+    /// moves to the end of the list without shifting any unread product onto a page already read. Each page re-reads
+    /// the last product read; when it is not where it was (a product of that same millisecond moved), that
+    /// millisecond's products are read again from their start, skipping what was read. This needs the list sorted by
+    /// <c>modifiedAt</c> (a list found out of order fails the run with a clear reason) and works best with an
+    /// inclusive <c>modifiedSince</c> (an exclusive one costs a second request per page).
     /// </remarks>
     public async IAsyncEnumerable<JsonElement> GetProductsModifiedSinceAsync(
         DateTimeOffset? since, [EnumeratorCancellation] CancellationToken cancellationToken)
@@ -125,12 +127,25 @@ public sealed class TracktileClient(HttpClient http, IOptions<TracktileClientOpt
         DateTimeOffset? last = null;
         var unkeyed = 0;                                      // products before any readable modifiedAt: plain offsets
         string? firstOfPreviousPage = null;
+        string? lastId = null;                                // the last product read
+        var overlap = products.PageSize > 1 ? 1 : 0;          // re-read the last product to check the group did not shift
+        int? regroup = null;                                  // while re-reading a shifted group: the offset within it
         while (true)
         {
-            var offset = anchorKey is null ? unkeyed : atAnchor.Count;
+            var offset = anchorKey is null ? unkeyed : regroup ?? Math.Max(0, atAnchor.Count - overlap);
             var paging = $"{products.LimitParameter}={products.PageSize}&{products.OffsetParameter}={offset}";
             using var page = await GetPageAsync(Join(ModifiedSince(anchor), paging), idle, cancellationToken).ConfigureAwait(false);
             var count = page.Results.GetArrayLength();
+            if (regroup is null && overlap > 0 && anchorKey is not null && atAnchor.Count > 0 && count > 0 && IdOf(page.Results[0]) != lastId)
+            {
+                // The products at the anchor's millisecond are not where they were (one of them was edited and moved
+                // to the end, or modifiedSince excludes the anchor): read that group again from its start, page by
+                // page, skipping what was read, rather than skip an unread product by position.
+                regroup = 0;
+                continue;
+            }
+
+            var groupKey = anchorKey;
             if (count > 0)
             {
                 // A server that ignores the paging parameters would hand out the same page forever.
@@ -147,11 +162,13 @@ public sealed class TracktileClient(HttpClient http, IOptions<TracktileClientOpt
             var fresh = 0;
             foreach (var product in page.Results.EnumerateArray())
             {
-                var id = product.ValueKind == JsonValueKind.Object && product.TryGetProperty(products.IdProperty, out var i) ? i.ToString() : null;
+                var id = IdOf(product);
                 DateTimeOffset? modified = product.ValueKind == JsonValueKind.Object
                     && product.TryGetProperty(products.ModifiedAtProperty, out var m) && m.TryGetDateTimeOffset(out var t) ? t : null;
-                if (modified is { } at)
+                if (modified is { } exact)
                 {
+                    var key = FormatTime(exact);
+                    var at = DateTimeOffset.Parse(key, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
                     if (last is { } previous && at < previous)
                     {
                         throw new TracktileApiException(page.Status, JsonHttp.MalformedResponse, null,
@@ -159,14 +176,14 @@ public sealed class TracktileClient(HttpClient http, IOptions<TracktileClientOpt
                     }
 
                     last = at;
-                    var key = FormatTime(at);
                     if (key != anchorKey)
                     {
                         anchorKey = key;
-                        anchor = DateTimeOffset.Parse(key, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
+                        anchor = at;
                         atAnchor.Clear();
                     }
 
+                    lastId = id;
                     if (id is not null && !atAnchor.Add(id))
                     {
                         continue; // already read at this instant
@@ -189,6 +206,13 @@ public sealed class TracktileClient(HttpClient http, IOptions<TracktileClientOpt
                 yield break;
             }
 
+            if (regroup is not null)
+            {
+                // Still inside the group (every product of this page at its millisecond): read on from there.
+                regroup = anchorKey == groupKey ? regroup + count : null;
+                continue;
+            }
+
             if (fresh == 0)
             {
                 throw new TracktileApiException(page.Status, JsonHttp.MalformedResponse, null,
@@ -196,6 +220,9 @@ public sealed class TracktileClient(HttpClient http, IOptions<TracktileClientOpt
             }
         }
     }
+
+    private string? IdOf(JsonElement product)
+        => product.ValueKind == JsonValueKind.Object && product.TryGetProperty(_options.Products.IdProperty, out var id) ? id.ToString() : null;
 
     private async Task<ProductPage> GetPageAsync(string query, TimeSpan idle, CancellationToken cancellationToken)
     {

@@ -37,9 +37,19 @@ public sealed class ProcessedEventStoreTests(AzuriteFixture azurite) : IAsyncLif
     public async Task TryClaimAsync_SameMessageAfterCrashedAttempt_TakesItsClaimOver()
     {
         // Attempt 1 claimed and died without releasing; the queue hands the same message out again.
-        await _ledger.TryClaimAsync("c", "evt_1", "k", "msg-1", CancellationToken.None);
+        await _ledger.TryClaimAsync("c", "evt_1", "k", "msg-1", CancellationToken.None, attempt: 1);
 
-        Assert.Equal(LedgerClaim.Claimed, (await _ledger.TryClaimAsync("c", "evt_1", "k", "msg-1", CancellationToken.None)).State);
+        Assert.Equal(LedgerClaim.Claimed, (await _ledger.TryClaimAsync("c", "evt_1", "k", "msg-1", CancellationToken.None, attempt: 2)).State);
+    }
+
+    [Fact]
+    public async Task TryClaimAsync_TwoLiveCopiesOfTheSameAttempt_OnlyOneClaims()
+    {
+        // A delayed retry sent twice (the send's answer was lost and the SDK sent it again): same message, same attempt.
+        var first = await _ledger.TryClaimAsync("c", "evt_1", "k", "msg-1", CancellationToken.None, attempt: 3);
+
+        Assert.Equal(LedgerClaim.Claimed, first.State);
+        Assert.Equal(LedgerClaim.InProgress, (await _ledger.TryClaimAsync("c", "evt_1", "k", "msg-1", CancellationToken.None, attempt: 3)).State);
     }
 
     [Fact]

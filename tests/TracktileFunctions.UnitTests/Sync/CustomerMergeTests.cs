@@ -71,4 +71,21 @@ public sealed class CustomerMergeTests
         // "+1 555 0100" and "15550100" differ (the leading + is kept): only the case of the e-mail is folded away here.
         Assert.Equal(["phone"], result.ToTracktile.Concat(result.ToErp));
     }
+
+    [Fact]
+    public void Merge_FirstSyncFromASideMissingFields_NeverBlanksTheOtherSide()
+    {
+        var tracktile = Fields("""{"name":"Acme Intl"}""");
+        var erp = Fields("""{"name":"Acme","phone":"+1 555 0100","address":{"city":"Springfield"}}""");
+
+        var result = CustomerMerge.Merge(null, tracktile, erp, CustomerConflictWinner.Erp, unchangedSide: CustomerConflictWinner.Erp);
+
+        Assert.Equal(["name"], result.ToErp);
+        Assert.Equal(["phone", "address"], result.ToTracktile);
+        Assert.Equal("+1 555 0100", (string?)result.Merged.Value("phone"));
+    }
+
+    [Fact]
+    public void SameAs_NumbersWrittenDifferently_Equal()
+        => Assert.True(Fields("""{"address":{"zone":1.0}}""").SameAs(Fields("""{"address":{"zone":1}}""")));
 }

@@ -141,7 +141,7 @@ public sealed class TracktileClientPagingTests
     {
         var pages = new Queue<string>([
             """{"results":[{"id":"a","modifiedAt":"2024-01-01T00:00:00Z"},{"id":"b","modifiedAt":"2024-01-01T00:01:00Z"}],"total":3}""",
-            """{"results":[{"id":"c","modifiedAt":"2024-01-01T00:02:00Z"}],"total":2}""",
+            """{"results":[{"id":"b","modifiedAt":"2024-01-01T00:01:00Z"},{"id":"c","modifiedAt":"2024-01-01T00:02:00Z"}],"total":2}""",
         ]);
         var handler = new StubHandler(_ => new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent(pages.Dequeue(), System.Text.Encoding.UTF8, "application/json") });
         var options = new TracktileClientOptions { Products = { Pagination = ProductPagination.OffsetEnvelope, PageSize = 2 } };
@@ -155,6 +155,44 @@ public sealed class TracktileClientPagingTests
 
         Assert.Equal(["a", "b", "c"], ids);
         Assert.Equal("?limit=2&offset=0", handler.Requests[0].Request.RequestUri!.Query);
-        Assert.Equal("?modifiedSince=2024-01-01T00%3A01%3A00.000Z&limit=2&offset=1", handler.Requests[1].Request.RequestUri!.Query);
+        Assert.Equal("?modifiedSince=2024-01-01T00%3A01%3A00.000Z&limit=2&offset=0", handler.Requests[1].Request.RequestUri!.Query);
+    }
+
+    [Fact]
+    public async Task GetProductsModifiedSinceAsync_ProductOfTheBoundaryMillisecondEditedMeanwhile_RereadsThatGroupAndSkipsNothing()
+    {
+        // Four products share one millisecond. After a, b, c were read, a is edited (it moves to the end): the group is
+        // now b, c, d; re-reading at offset 2 would start at d's neighbour and never read d.
+        const string T = "2024-01-01T00:00:00Z";
+        // A faithful server: the list as it is after the edit, queried by modifiedSince (inclusive) and offset.
+        string[] group = ["b", "c", "d"];
+        string Page(string query)
+        {
+            var q = System.Web.HttpUtility.ParseQueryString(query);
+            List<(string Id, string At)> all = [.. group.Select(id => (id, T)), ("a", "2024-01-01T00:05:00Z")];
+            if (q["modifiedSince"] is null)
+            {
+                all = [("a", T), ("b", T), ("c", T), ("d", T)]; // the first page was read before the edit
+            }
+
+            var offset = int.Parse(q["offset"]!, System.Globalization.CultureInfo.InvariantCulture);
+            var items = all.Skip(offset).Take(3).Select(p => $$"""{"id":"{{p.Id}}","modifiedAt":"{{p.At}}"}""");
+            return $$"""{"results":[{{string.Join(",", items)}}],"total":{{all.Count}}}""";
+        }
+
+        var handler = new StubHandler(r => new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent(Page(r.RequestUri!.Query), System.Text.Encoding.UTF8, "application/json") });
+        var options = new TracktileClientOptions { Products = { Pagination = ProductPagination.OffsetEnvelope, PageSize = 3 } };
+        var client = new TracktileClient(new HttpClient(handler) { BaseAddress = new Uri("http://tracktile.test/") }, Options.Create(options));
+
+        var ids = new List<string>();
+        await foreach (var product in client.GetProductsModifiedSinceAsync(null, CancellationToken.None))
+        {
+            ids.Add(product.GetProperty("id").GetString()!);
+        }
+
+        Assert.Equal(["a", "b", "c", "d", "a"], ids);
+        Assert.EndsWith("offset=2", handler.Requests[1].Request.RequestUri!.Query, StringComparison.Ordinal); // the check: is c still there?
+        Assert.EndsWith("offset=0", handler.Requests[2].Request.RequestUri!.Query, StringComparison.Ordinal); // no: the group again
+        Assert.True(handler.Requests.Count <= 5, $"{handler.Requests.Count} requests");
     }
 }
