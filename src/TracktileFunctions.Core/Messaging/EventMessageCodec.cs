@@ -16,6 +16,12 @@ public static class EventMessageCodec
     /// </summary>
     public const int MaxMessageBytes = 64 * 1024 / 4 * 3;
 
+    /// <summary>
+    /// Room kept free in an inline message for the fields a delayed retry adds (<c>priorAttempts</c>,
+    /// <c>firstMessageId</c>), so a retry copy always fits where the first message did.
+    /// </summary>
+    public const int RetryFieldsReserve = 256;
+
     /// <summary>The record wraps the payload one level deeper than the receiver allows it to be.</summary>
     internal static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = EventEnvelope.MaxDepth + 1 };
 

@@ -28,7 +28,7 @@ public sealed class EventPublisher(QueueServiceClient queues, PayloadStore paylo
     {
         ArgumentNullException.ThrowIfNull(queueNames);
         var message = EventMessageCodec.EncodeInline(source, envelope, receivedAt, payload.Span);
-        if (message.Length <= EventMessageCodec.MaxMessageBytes)
+        if (message.Length <= EventMessageCodec.MaxMessageBytes - EventMessageCodec.RetryFieldsReserve)
         {
             var body = BinaryData.FromBytes(message);
             await (queueNames.Count == 1

@@ -68,4 +68,19 @@ public sealed class EventMessageCodecTests
         using var document = JsonDocument.Parse(message);
         Assert.Equal("BATCH-001", document.RootElement.GetProperty("payload").GetProperty("entity").GetProperty("name").GetString());
     }
+
+    [Fact]
+    public void Reencode_LargestInlineMessageAsALateRetry_StillFitsAQueueMessage()
+    {
+        var envelope = new TracktileFunctions.Messaging.EventEnvelope(new string('e', TracktileFunctions.Messaging.EventEnvelope.MaxFieldLength), "order.status.changed", DateTimeOffset.UnixEpoch);
+        var probe = EventMessageCodec.EncodeInline("tracktile", envelope, DateTimeOffset.UnixEpoch, "{\"p\":\"\"}"u8).Length;
+        var padding = EventMessageCodec.MaxMessageBytes - EventMessageCodec.RetryFieldsReserve - probe;
+        var payload = System.Text.Encoding.UTF8.GetBytes("{\"p\":\"" + new string('x', padding) + "\"}");
+        var first = EventMessageCodec.EncodeInline("tracktile", envelope, DateTimeOffset.UnixEpoch, payload);
+        Assert.Equal(EventMessageCodec.MaxMessageBytes - EventMessageCodec.RetryFieldsReserve, first.Length); // the largest the publisher keeps inline
+
+        var retry = EventMessageCodec.Reencode(EventMessageCodec.Decode(System.Text.Encoding.UTF8.GetString(first.Span)), int.MaxValue, Guid.NewGuid().ToString());
+
+        Assert.InRange(retry.Length, first.Length + 1, EventMessageCodec.MaxMessageBytes);
+    }
 }
