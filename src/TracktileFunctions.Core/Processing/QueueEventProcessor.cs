@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TracktileFunctions.Http;
 using TracktileFunctions.Messaging;
+using TracktileFunctions.Storage;
 
 namespace TracktileFunctions.Processing;
 
@@ -151,7 +152,7 @@ public sealed partial class QueueEventProcessor(
             var retry = BinaryData.FromBytes(EventMessageCodec.Reencode(decoded, attempt, owner));
             await queues.SendAsync(queue, retry, CancellationToken.None, delay).ConfigureAwait(false);
         }
-        catch (Exception scheduling) when (scheduling is RequestFailedException or AggregateException or OperationCanceledException or IOException)
+        catch (Exception scheduling) when (StorageFailure.Is(scheduling))
         {
             LogRetryNotScheduled(scheduling, consumer.Name, decoded.Kind, decoded.EventId, attempt);
             if (dequeueCount >= _options.MaxDequeueCount)
@@ -184,7 +185,7 @@ public sealed partial class QueueEventProcessor(
         {
             await ledger.ReleaseAsync(consumer.Name, decoded.EventId, claim, CancellationToken.None).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is RequestFailedException or AggregateException or OperationCanceledException or IOException)
+        catch (Exception ex) when (StorageFailure.Is(ex))
         {
             // A claim left behind is taken over by this event's own retry, or expires.
             LogRecordFailed(ex, decoded.EventId);
@@ -197,7 +198,7 @@ public sealed partial class QueueEventProcessor(
         {
             await reader.ForgetPayloadAsync(decoded, CancellationToken.None).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is RequestFailedException or AggregateException or OperationCanceledException or IOException)
+        catch (Exception ex) when (StorageFailure.Is(ex))
         {
             LogRecordFailed(ex, decoded.EventId); // an orphaned payload blob costs storage, nothing else
         }

@@ -139,7 +139,7 @@ public sealed class SyncStateStore(LazyTable table, TimeProvider timeProvider)
             await table.RunAsync(t => t.UpdateEntityAsync(locked, locked.ETag, TableUpdateMode.Replace, CancellationToken.None), CancellationToken.None)
                 .ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is RequestFailedException or AggregateException or OperationCanceledException or IOException)
+        catch (Exception ex) when (StorageFailure.Is(ex))
         {
             // Taken over already, or storage is failing: the lock expires by itself.
         }
