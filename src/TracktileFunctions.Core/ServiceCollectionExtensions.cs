@@ -7,7 +7,9 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
+using TracktileFunctions.BusinessCentral;
 using TracktileFunctions.Erp;
+using TracktileFunctions.RestErp;
 using TracktileFunctions.Http;
 using TracktileFunctions.Messaging;
 using TracktileFunctions.Processing;
@@ -42,12 +44,6 @@ public static class ServiceCollectionExtensions
         // Webhook ingress.
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<WebhookSourceOptions>, WebhookSourceOptionsValidator>());
         services.AddWebhookSource(WebhookSources.Tracktile, "Tracktile:Webhook", EventRouter.TracktileDefaults, _ => { });
-        services.AddWebhookSource(WebhookSources.Erp, "Erp:Webhook", EventRouter.ErpDefaults, o =>
-        {
-            o.SignatureHeader = "X-Erp-Signature";
-            o.KindProperty = "type";
-            o.UnroutedQueue = "erp-unrouted";
-        });
 
         // Outbound clients: typed HttpClients with timeouts, retries (Retry-After honoured) and a concurrency cap.
         services.AddOptions<TracktileClientOptions>().BindConfiguration(TracktileClientOptions.SectionName)
@@ -55,31 +51,12 @@ public static class ServiceCollectionExtensions
         services.AddHttpClient<TracktileClient>((sp, http) =>
             {
                 var o = sp.GetRequiredService<IOptions<TracktileClientOptions>>().Value;
-                http.BaseAddress = BaseAddress(o.BaseUrl);
+                http.BaseAddress = HttpBase.Address(o.BaseUrl);
                 http.DefaultRequestHeaders.Authorization = new("Bearer", o.Token);
                 http.Timeout = Timeout.InfiniteTimeSpan; // the resilience pipeline owns timeouts
             })
             .AddStandardResilienceHandler()
             .Configure((options, sp) => sp.GetRequiredService<IOptions<TracktileClientOptions>>().Value.Resilience.ApplyTo(options));
-
-        services.AddOptions<ErpClientOptions>().BindConfiguration(ErpClientOptions.SectionName)
-            .ValidateDataAnnotations().ValidateOnStart();
-        services.AddHttpClient(ErpTokenSource.TokenClientName, http => http.Timeout = Timeout.InfiniteTimeSpan)
-            .AddStandardResilienceHandler()
-            .Configure((options, sp) => sp.GetRequiredService<IOptions<ErpClientOptions>>().Value.Resilience.ApplyTo(options));
-        services.AddSingleton(sp => new ErpTokenSource(
-            () => sp.GetRequiredService<IHttpClientFactory>().CreateClient(ErpTokenSource.TokenClientName),
-            sp.GetRequiredService<IOptions<ErpClientOptions>>(),
-            sp.GetRequiredService<TimeProvider>()));
-        services.AddTransient<ErpAuthenticationHandler>();
-        services.AddHttpClient<ErpClient>((sp, http) =>
-            {
-                http.BaseAddress = BaseAddress(sp.GetRequiredService<IOptions<ErpClientOptions>>().Value.BaseUrl);
-                http.Timeout = Timeout.InfiniteTimeSpan;
-            })
-            .AddHttpMessageHandler<ErpAuthenticationHandler>()
-            .AddStandardResilienceHandler()
-            .Configure((options, sp) => sp.GetRequiredService<IOptions<ErpClientOptions>>().Value.Resilience.ApplyTo(options));
 
         // Queue processing: de-duplication ledger, sync state, failure log, and one consumer per queue. Consumers are
         // transient so each invocation gets typed HttpClients whose handlers the factory rotates (DNS changes).
@@ -102,11 +79,15 @@ public static class ServiceCollectionExtensions
         services.AddTransient<ErpShipmentConsumer>();
         services.AddTransient<ErpInventoryConsumer>();
         services.AddTransient<ErpProductConsumer>();
-        services.AddTransient<TracktileCustomerConsumer>();
         services.AddOptions<ErpCustomerOptions>().BindConfiguration(ErpCustomerOptions.SectionName);
         services.AddOptions<CustomerSyncOptions>().BindConfiguration(CustomerSyncOptions.SectionName);
         services.AddTransient<CustomerSync>();
         services.AddTransient<ErpCustomerConsumer>();
+
+        // The systems we connect: each registers itself from its own folder. Erp:Provider says which one is the ERP.
+        var erp = ErpOptions.Provider(configuration);
+        services.AddRestErp(configuration, isTheErp: erp == ErpProvider.Rest);
+        services.AddBusinessCentral(configuration, isTheErp: erp == ErpProvider.BusinessCentral);
 
         // The product batch.
         services.AddOptions<ProductSyncOptions>()
@@ -121,37 +102,4 @@ public static class ServiceCollectionExtensions
     private static LazyTable Table(IServiceProvider services, string name)
         => new(services.GetRequiredService<TableServiceClient>().GetTableClient(name));
 
-    /// <summary>A base address whose relative paths append (a trailing slash is added when missing).</summary>
-    private static Uri BaseAddress(string url) => new(url.EndsWith('/') ? url : url + "/", UriKind.Absolute);
-
-    /// <summary>Registers a keyed <see cref="WebhookReceiver"/> for one sender, bound from <paramref name="section"/>.</summary>
-    private static void AddWebhookSource(
-        this IServiceCollection services,
-        string source,
-        string section,
-        IReadOnlyList<EventRoute> defaultRoutes,
-        Action<WebhookSourceOptions> defaults)
-    {
-        services.AddOptions<WebhookSourceOptions>(source)
-            .Configure(defaults)
-            .BindConfiguration(section)
-            .PostConfigure(o =>
-            {
-                // An empty app setting is an unset one (Azure cannot tell them apart): a slot left empty is no secret.
-                o.Secrets = [.. o.Secrets.Where(secret => !string.IsNullOrEmpty(secret))];
-                if (o.IncludeDefaultRoutes)
-                {
-                    o.Routes = [.. defaultRoutes, .. o.Routes];
-                }
-            })
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
-
-        services.AddKeyedSingleton(source, (sp, _) => new WebhookReceiver(
-            source,
-            sp.GetRequiredService<IOptionsMonitor<WebhookSourceOptions>>().Get(source),
-            sp.GetRequiredService<EventPublisher>(),
-            sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILogger<WebhookReceiver>>()));
-    }
 }

@@ -28,7 +28,8 @@ public sealed class FunctionMetadataTests
         => Assert.Equal(
             new[]
             {
-                "ErpCustomerEventsFunction", "ErpWebhookFunction", "InventoryEventsFunction", "OrderEventsFunction",
+                "BusinessCentralNotificationsFunction", "BusinessCentralReconciliationFunction", "BusinessCentralSubscriptionsHttpFunction",
+                "BusinessCentralSubscriptionsTimerFunction", "BusinessCentralWebhookFunction", "ErpCustomerEventsFunction", "ErpWebhookFunction", "InventoryEventsFunction", "OrderEventsFunction",
                 "ProductSyncHttpFunction", "ProductSyncRequestFunction", "ProductSyncTimerFunction", "ProductUpsertFunction",
                 "ReplayPoisonFunction", "ShipmentEventsFunction", "TracktileCustomerEventsFunction", "TracktileWebhookFunction",
             },
@@ -37,6 +38,8 @@ public sealed class FunctionMetadataTests
     [Theory]
     [InlineData("TracktileWebhookFunction", "webhooks/tracktile", "Anonymous")]
     [InlineData("ErpWebhookFunction", "webhooks/erp", "Anonymous")]
+    [InlineData("BusinessCentralWebhookFunction", "webhooks/businesscentral", "Anonymous")]
+    [InlineData("BusinessCentralSubscriptionsHttpFunction", "businesscentral/subscriptions", "Function")]
     [InlineData("ProductSyncHttpFunction", "sync/products", "Function")]
     [InlineData("ReplayPoisonFunction", "ops/replay/{queue}", "Function")]
     public void Metadata_HttpTrigger_HasRoutePostOnlyAndAuthLevel(string function, string route, string authLevel)
@@ -57,6 +60,7 @@ public sealed class FunctionMetadataTests
     [InlineData("ProductSyncRequestFunction", "product-sync-requests")]
     [InlineData("ErpCustomerEventsFunction", "erp-customers")]
     [InlineData("TracktileCustomerEventsFunction", "tracktile-customers")]
+    [InlineData("BusinessCentralNotificationsFunction", "businesscentral-notifications")]
     public void Metadata_QueueTrigger_ListensOnItsQueueWithTheDefaultConnection(string function, string queue)
     {
         var trigger = Trigger(function);
@@ -81,6 +85,17 @@ public sealed class FunctionMetadataTests
         Assert.Equal("timerTrigger", trigger.GetProperty("type").GetString());
         Assert.Equal("0 * * * * *", trigger.GetProperty("schedule").GetString());
         Assert.False(trigger.TryGetProperty("runOnStartup", out var runOnStartup) && runOnStartup.GetBoolean());
+    }
+
+    [Theory]
+    [InlineData("BusinessCentralSubscriptionsTimerFunction", "0 7 * * * *")]
+    [InlineData("BusinessCentralReconciliationFunction", "0 */5 * * * *")]
+    public void Metadata_BusinessCentralTimers_HaveFixedSchedulesNeedingNoSetting(string function, string schedule)
+    {
+        var trigger = Trigger(function);
+
+        Assert.Equal("timerTrigger", trigger.GetProperty("type").GetString());
+        Assert.Equal(schedule, trigger.GetProperty("schedule").GetString());
     }
 
     [Fact]

@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Http.Features;
+using TracktileFunctions.Sandbox.BusinessCentral;
 using TracktileFunctions.Sandbox.Erp;
 using TracktileFunctions.Sandbox.Hosting;
 using TracktileFunctions.Sandbox.Tracktile;
@@ -8,18 +10,27 @@ using TracktileFunctions.Sandbox.Tracktile;
 namespace TracktileFunctions.Sandbox;
 
 /// <summary>
-/// The fake Tracktile API (<see cref="TracktileBaseAddress"/>) and the fake ERP (<see cref="ErpBaseAddress"/>),
-/// served by one in-process Kestrel on 127.0.0.1, with their state in <see cref="State"/>.
+/// The fake Tracktile API (<see cref="TracktileBaseAddress"/>), the fake ERP (<see cref="ErpBaseAddress"/>) and the
+/// fake Business Central (<see cref="BusinessCentralBaseAddress"/>), served by one in-process Kestrel on 127.0.0.1,
+/// plus the fake Entra token endpoint on an HTTPS listener of its own (<see cref="EntraAuthorityHost"/>), with their
+/// state in <see cref="State"/>.
 /// </summary>
 public sealed class SandboxServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private readonly WebApplication _entra;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Task _notificationLoop;
 
-    private SandboxServer(WebApplication app, SandboxState state, Uri baseAddress)
+    private SandboxServer(WebApplication app, WebApplication entra, SandboxState state, Uri baseAddress, Uri entraAuthorityHost, X509Certificate2 certificate, TimeSpan? notificationDelay)
     {
         _app = app;
+        _entra = entra;
         State = state;
         BaseAddress = baseAddress;
+        EntraAuthorityHost = entraAuthorityHost;
+        Certificate = certificate;
+        _notificationLoop = notificationDelay is { } delay ? DeliverEveryAsync(delay, _stopping.Token) : Task.CompletedTask;
     }
 
     /// <summary>The root, e.g. <c>http://127.0.0.1:50123/</c>.</summary>
@@ -31,6 +42,22 @@ public sealed class SandboxServer : IAsyncDisposable
     /// <summary>The ERP's base URL (<c>Erp:BaseUrl</c>): <see cref="BaseAddress"/> + <c>erp/</c>.</summary>
     public Uri ErpBaseAddress => new(BaseAddress, "erp/");
 
+    /// <summary>
+    /// Business Central's base URL (<c>BusinessCentral:BaseUrl</c>): <see cref="BaseAddress"/> + <c>bc/v2.0/</c>. The API
+    /// is at <c>{tenant}/{environment}/api/v2.0/</c> under it (<see cref="SandboxOptions.BusinessCentralTenant"/>,
+    /// <see cref="SandboxOptions.BusinessCentralEnvironment"/>).
+    /// </summary>
+    public Uri BusinessCentralBaseAddress => new(BaseAddress, "bc/v2.0/");
+
+    /// <summary>
+    /// The fake Entra ID's authority host, e.g. <c>https://127.0.0.1:50124/</c>: tokens from
+    /// <c>POST {tenant}/oauth2/v2.0/token</c>. Clients must trust <see cref="Certificate"/> and disable instance discovery.
+    /// </summary>
+    public Uri EntraAuthorityHost { get; }
+
+    /// <summary>The self-signed certificate of the Entra listener (for 127.0.0.1, ::1 and localhost), made at start.</summary>
+    public X509Certificate2 Certificate { get; }
+
     /// <summary>Everything the sandbox received and holds; tests seed, fault and inspect through it.</summary>
     public SandboxState State { get; }
 
@@ -38,30 +65,65 @@ public sealed class SandboxServer : IAsyncDisposable
     public static async Task<SandboxServer> StartAsync(SandboxOptions? options = null, CancellationToken ct = default)
     {
         options ??= new SandboxOptions();
-        var state = new SandboxState();
+        var state = new SandboxState(options.TimeProvider);
+        state.ConfigureBusinessCentral(options);
+        var certificate = EntraHost.CreateCertificate();
         var app = Build(options, state);
+        var entra = EntraHost.Build(options, state, certificate);
         try
         {
             await app.StartAsync(ct);
+            await entra.StartAsync(ct);
         }
         catch
         {
             await app.DisposeAsync();
+            await entra.DisposeAsync();
+            certificate.Dispose();
             throw;
         }
 
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
-        return new SandboxServer(app, state, new Uri(address.TrimEnd('/') + "/"));
+        return new SandboxServer(app, entra, state, new Uri(address.TrimEnd('/') + "/"), EntraHost.AddressOf(entra), certificate, options.BcNotificationDelay);
     }
+
+    /// <summary>Delivers what BC's webhook subscriptions have waiting (see <see cref="SandboxState.DeliverBcNotificationsAsync"/>).</summary>
+    public Task<IReadOnlyList<BcNotificationDelivery>> DeliverBcNotificationsAsync(CancellationToken ct = default) => State.DeliverBcNotificationsAsync(ct);
 
     /// <summary>Completes when the app is asked to stop (Ctrl+C during a local run).</summary>
     public Task WaitForShutdownAsync(CancellationToken ct = default) => _app.WaitForShutdownAsync(ct);
 
-    /// <summary>Stops listening (delayed answers are cut short) and releases the app.</summary>
+    /// <summary>Stops listening (delayed answers are cut short) and releases the apps and the certificate.</summary>
     public async ValueTask DisposeAsync()
     {
+        await _stopping.CancelAsync();
+        await _notificationLoop;
+        await _entra.StopAsync();
+        await _entra.DisposeAsync();
         await _app.StopAsync();
         await _app.DisposeAsync();
+        Certificate.Dispose();
+        _stopping.Dispose();
+    }
+
+    /// <summary>BC's notification job: every <paramref name="delay"/> (on the state's clock), delivers what is waiting.</summary>
+    private async Task DeliverEveryAsync(TimeSpan delay, CancellationToken ct)
+    {
+        try
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                await Task.Delay(delay, State.TimeProvider, ct);
+                if (State.HasPendingBcNotifications())
+                {
+                    await State.DeliverBcNotificationsAsync(ct);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // Stopping.
+        }
     }
 
     private static WebApplication Build(SandboxOptions options, SandboxState state)
@@ -90,10 +152,14 @@ public sealed class SandboxServer : IAsyncDisposable
                 context => context.Request.Path.StartsWithSegments(SandboxPaths.Erp, StringComparison.OrdinalIgnoreCase)
                            && !HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method),
                 erp => erp.UseMiddleware<IdempotencyMiddleware>());
+            fake.UseWhen(
+                context => context.Request.Path.StartsWithSegments(SandboxPaths.BusinessCentral, StringComparison.OrdinalIgnoreCase),
+                bc => bc.UseMiddleware<BcGateMiddleware>());
         });
 
         TracktileEndpoints.Map(app);
         ErpEndpoints.Map(app);
+        BcApi.Map(app);
         AdminEndpoints.Map(app);
         return app;
     }

@@ -26,7 +26,7 @@ public sealed partial class SandboxState
     /// <summary>The clock for the times recorded.</summary>
     public TimeProvider TimeProvider { get; }
 
-    /// <summary>Every request to <c>/tracktile/</c> and <c>/erp/</c>, oldest first, faulted ones included.</summary>
+    /// <summary>Every request to <c>/tracktile/</c>, <c>/erp/</c>, <c>/bc/</c> and the Entra token endpoint, oldest first, faulted ones included.</summary>
     public IReadOnlyList<SandboxCall> Calls
     {
         get
@@ -125,7 +125,10 @@ public sealed partial class SandboxState
         }
     }
 
-    /// <summary>Forgets everything: calls, faults, settings, seeded data, ERP effects and idempotency keys.</summary>
+    /// <summary>
+    /// Forgets everything: calls, faults, settings, seeded data, ERP effects, idempotency keys, and Business Central's
+    /// data, tokens, subscriptions and settings (back to the seeded company and the server's options).
+    /// </summary>
     public void Reset()
     {
         lock (_gate)
@@ -137,6 +140,7 @@ public sealed partial class SandboxState
             _latency = null;
             ResetTracktile();
             ResetErp();
+            ResetBusinessCentral();
         }
     }
 

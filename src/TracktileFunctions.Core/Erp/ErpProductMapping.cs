@@ -27,7 +27,10 @@ public static class ErpProductMapping
             String(product, "unit"),
             product.TryGetProperty("active", out var active) && active.ValueKind is JsonValueKind.True or JsonValueKind.False ? active.GetBoolean() : null,
             product.TryGetProperty(modifiedAtProperty, out var m) && m.TryGetDateTimeOffset(out var modifiedAt) ? modifiedAt : null,
-            product.TryGetProperty("attributes", out var attributes) && attributes.ValueKind == JsonValueKind.Object ? attributes.Clone() : null);
+            product.TryGetProperty("attributes", out var attributes) && attributes.ValueKind == JsonValueKind.Object ? attributes.Clone() : null)
+        {
+            Source = product.Clone(),
+        };
     }
 
     /// <summary>The idempotency key of one product version's upsert (the hand-off's event id: product id and version).</summary>

@@ -23,9 +23,15 @@ internal static class JsonHttp
     /// <summary>Sends a request; throws the client's exception for any non-success answer.</summary>
     public static async Task<HttpResponseMessage> SendAsync(
         HttpClient http, HttpMethod method, string path, object? body, string? idempotencyKey, ErrorFactory error,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, Action<HttpRequestMessage>? configure = null)
+        => await SendAsync(http, method, new Uri(path, UriKind.RelativeOrAbsolute), body, idempotencyKey, error, cancellationToken, configure).ConfigureAwait(false);
+
+    /// <summary>Sends a request to <paramref name="uri"/> (relative to the client's base, or absolute); throws the client's exception for any non-success answer.</summary>
+    public static async Task<HttpResponseMessage> SendAsync(
+        HttpClient http, HttpMethod method, Uri uri, object? body, string? idempotencyKey, ErrorFactory error,
+        CancellationToken cancellationToken, Action<HttpRequestMessage>? configure = null)
     {
-        using var request = new HttpRequestMessage(method, path);
+        using var request = new HttpRequestMessage(method, uri);
         if (body is not null)
         {
             request.Content = JsonContent.Create(body, body.GetType(), options: Options);
@@ -35,6 +41,8 @@ internal static class JsonHttp
         {
             request.Headers.Add("Idempotency-Key", idempotencyKey);
         }
+
+        configure?.Invoke(request);
 
         HttpResponseMessage response;
         try
@@ -56,7 +64,7 @@ internal static class JsonHttp
         {
             var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
             var (code, message) = ParseError(text);
-            var requestId = response.Headers.TryGetValues("x-request-id", out var ids) ? ids.FirstOrDefault() : null;
+            var requestId = RequestIdHeaders.Select(h => response.Headers.TryGetValues(h, out var ids) ? ids.FirstOrDefault() : null).FirstOrDefault(id => id is not null);
             throw error((int)response.StatusCode, code, requestId, message ?? Truncate(text), null);
         }
     }
@@ -75,6 +83,9 @@ internal static class JsonHttp
         }
     }
 
+    private static readonly string[] RequestIdHeaders = ["x-request-id", "request-id", "x-ms-request-id"];
+
+    /// <summary>Reads <c>{code, message}</c>, or the OData/Microsoft shape <c>{"error": {code, message}}</c>.</summary>
     private static (string? Code, string? Message) ParseError(string text)
     {
         try
@@ -84,6 +95,11 @@ internal static class JsonHttp
             if (root.ValueKind != JsonValueKind.Object)
             {
                 return (null, null);
+            }
+
+            if (root.TryGetProperty("error", out var nested) && nested.ValueKind == JsonValueKind.Object)
+            {
+                root = nested;
             }
 
             var code = root.TryGetProperty("code", out var c) && c.ValueKind == JsonValueKind.String ? c.GetString() : null;

@@ -14,7 +14,7 @@ namespace TracktileFunctions.Processing;
 /// without one is a permanent failure naming the field. What describes the lot (product, lot code, unit) is read from
 /// Tracktile when the event lacks it.
 /// </summary>
-public sealed class ErpInventoryConsumer(TracktileClient tracktile, ErpClient erp, IOptions<ErpInventoryOptions> options) : IEventConsumer
+public sealed class ErpInventoryConsumer(TracktileClient tracktile, IErp erp, IOptions<ErpInventoryOptions> options) : IEventConsumer
 {
     private readonly ErpInventoryOptions _options = options.Value;
 

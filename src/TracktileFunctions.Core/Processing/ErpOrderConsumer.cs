@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using TracktileFunctions.Erp;
 using TracktileFunctions.Messaging;
+using TracktileFunctions.Sync;
 using TracktileFunctions.Tracktile;
 
 namespace TracktileFunctions.Processing;
@@ -18,7 +19,7 @@ namespace TracktileFunctions.Processing;
 /// current status is read from Tracktile and that is what the ERP gets.
 /// </remarks>
 public sealed class ErpOrderConsumer(
-    TracktileClient tracktile, ErpClient erp, SyncStateStore state, IOptions<ErpOrderOptions> options, IOptions<TracktileClientOptions> tracktileOptions)
+    TracktileClient tracktile, IErp erp, SyncStateStore state, IOptions<ErpOrderOptions> options, IOptions<TracktileClientOptions> tracktileOptions)
     : IEventConsumer
 {
     /// <summary>The state scope (table partition) of ERP sales orders.</summary>
@@ -72,7 +73,7 @@ public sealed class ErpOrderConsumer(
             else
             {
                 order ??= await tracktile.GetOrderAsync(orderId, cancellationToken).ConfigureAwait(false);
-                var salesOrder = ErpOrderMapping.ToSalesOrder(order, ErpOrderMapping.MapStatus(status, _options), evt);
+                var salesOrder = await LinkedAsync(ErpOrderMapping.ToSalesOrder(order, ErpOrderMapping.MapStatus(status, _options), evt), cancellationToken).ConfigureAwait(false);
                 var created = await erp.CreateSalesOrderAsync(salesOrder, ErpOrderMapping.CreateKey(orderId), cancellationToken).ConfigureAwait(false);
                 erpId = created.Id;
                 record.TargetId = erpId; // kept at once: whatever fails next, this order is never created again
@@ -83,7 +84,7 @@ public sealed class ErpOrderConsumer(
                     await SendStatusAsync(erpId, status, time, evt.EventId, cancellationToken).ConfigureAwait(false);
                 }
 
-                outcome = $"created sales order {erpId} ({status})";
+                outcome = created.Replayed ? $"found sales order {erpId} made earlier ({status})" : $"created sales order {erpId} ({status})";
             }
         }
         else if (status == record.Status)
@@ -92,8 +93,8 @@ public sealed class ErpOrderConsumer(
         }
         else
         {
-            outcome = await SendStatusAsync(erpId, status, time, evt.EventId, cancellationToken).ConfigureAwait(false)
-                ? $"sales order {erpId} -> {status}{(ambiguous ? " (Tracktile's current status)" : "")}"
+            outcome = await SendStatusAsync(erpId, status, time, evt.EventId, cancellationToken).ConfigureAwait(false) is { } sent
+                ? $"{sent}{(ambiguous ? " (Tracktile's current status)" : "")}"
                 : $"not sent: {status} is not sent to the ERP";
         }
 
@@ -104,16 +105,36 @@ public sealed class ErpOrderConsumer(
         return (record, outcome);
     }
 
-    /// <returns>False when the status is not sent (cancellation turned off).</returns>
-    private async Task<bool> SendStatusAsync(string erpId, string status, DateTimeOffset? time, string eventId, CancellationToken cancellationToken)
+    /// <returns>The ERP's outcome; null when the status is not sent (cancellation turned off).</returns>
+    private async Task<string?> SendStatusAsync(string erpId, string status, DateTimeOffset? time, string eventId, CancellationToken cancellationToken)
     {
         if (status == Cancelled && !_options.CancelInErp)
         {
-            return false;
+            return null;
         }
 
-        var update = new ErpSalesOrderStatusUpdate(ErpOrderMapping.MapStatus(status, _options), time, eventId);
-        await erp.UpdateSalesOrderStatusAsync(erpId, update, ErpOrderMapping.StatusKey(eventId), cancellationToken).ConfigureAwait(false);
-        return true;
+        var update = new ErpSalesOrderStatusUpdate(ErpOrderMapping.MapStatus(status, _options), time, eventId) { TracktileStatus = status };
+        return await erp.UpdateSalesOrderStatusAsync(erpId, update, ErpOrderMapping.StatusKey(eventId), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Adds what this app already knows links the order to the ERP: the customer's ERP id (from the customer sync) and
+    /// each product's item key (from the product batch). ERPs that name customers and items by their own keys use them.
+    /// </summary>
+    private async Task<ErpSalesOrder> LinkedAsync(ErpSalesOrder order, CancellationToken cancellationToken)
+    {
+        var customer = order.CustomerId is { Length: > 0 } customerId
+            ? await state.GetAsync(CustomerSync.Scope, customerId, cancellationToken).ConfigureAwait(false)
+            : null;
+        var lines = new List<ErpSalesOrderLine>(order.Lines.Count);
+        foreach (var line in order.Lines)
+        {
+            var item = string.IsNullOrEmpty(line.ProductId)
+                ? null
+                : await state.GetAsync(ErpProductConsumer.Scope, line.ProductId, cancellationToken).ConfigureAwait(false);
+            lines.Add(line with { ErpItemId = item?.TargetId });
+        }
+
+        return order with { Lines = lines, ErpCustomerId = customer?.TargetId };
     }
 }

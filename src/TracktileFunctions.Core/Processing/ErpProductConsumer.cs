@@ -11,7 +11,7 @@ namespace TracktileFunctions.Processing;
 /// replay) is skipped, and no older write can land after a newer one, so the ERP always ends at the newest version.
 /// The same version again (an overlapping run, a forced resync) is written again: a PUT of the same data is harmless.
 /// </summary>
-public sealed class ErpProductConsumer(ErpClient erp, SyncStateStore state, IOptions<TracktileClientOptions> tracktileOptions) : IEventConsumer
+public sealed class ErpProductConsumer(IErp erp, SyncStateStore state, IOptions<TracktileClientOptions> tracktileOptions) : IEventConsumer
 {
     /// <summary>The state scope (table partition) of products written to the ERP.</summary>
     public const string Scope = "erp-product";
@@ -30,7 +30,8 @@ public sealed class ErpProductConsumer(ErpClient erp, SyncStateStore state, IOpt
         if (product.ModifiedAt is not { } version)
         {
             // No version to order by: every hand-off of it is the product as it was read, written as it comes.
-            await erp.UpsertProductAsync(product, ErpProductMapping.UpsertKey(evt.EventId), cancellationToken).ConfigureAwait(false);
+            var itemKey = await erp.UpsertProductAsync(product, ErpProductMapping.UpsertKey(evt.EventId), cancellationToken).ConfigureAwait(false);
+            await state.TrySaveAsync(new SyncRecord(Scope, product.ExternalId) { TargetId = itemKey }, cancellationToken).ConfigureAwait(false);
             return $"upserted product {product.ExternalId} (it has no '{_products.ModifiedAtProperty}')";
         }
 
@@ -41,8 +42,7 @@ public sealed class ErpProductConsumer(ErpClient erp, SyncStateStore state, IOpt
                 return ((SyncRecord?)null, $"stale: version {version:O} is older than {record.AppliedEventTime:O}, already in the ERP");
             }
 
-            await erp.UpsertProductAsync(product, ErpProductMapping.UpsertKey(evt.EventId), cancellationToken).ConfigureAwait(false);
-            record.TargetId = product.ExternalId;
+            record.TargetId = await erp.UpsertProductAsync(product, ErpProductMapping.UpsertKey(evt.EventId), cancellationToken).ConfigureAwait(false);
             record.AppliedEventId = evt.EventId;
             record.AppliedEventTime = version;
             return (record, $"upserted product {product.ExternalId}");

@@ -30,7 +30,10 @@ public static class QueueNames
     /// <summary>Tracktile's customer events (kind undocumented: routed only when configured), for the ERP.</summary>
     public const string TracktileCustomers = "tracktile-customers";
 
+    /// <summary>Business Central's change notifications (and the reconciliation's finds), for Tracktile.</summary>
+    public const string BusinessCentralNotifications = "businesscentral-notifications";
+
     /// <summary>Every queue above (a queue function listens on each, but the unrouted one, which is kept for a person).</summary>
     public static IReadOnlyList<string> All { get; } =
-        [TracktileOrders, TracktileShipments, TracktileInventory, TracktileUnrouted, TracktileProducts, ProductSyncRequests, ErpCustomers, TracktileCustomers];
+        [TracktileOrders, TracktileShipments, TracktileInventory, TracktileUnrouted, TracktileProducts, ProductSyncRequests, ErpCustomers, TracktileCustomers, BusinessCentralNotifications];
 }

@@ -154,6 +154,18 @@ public sealed class SyncStateStore(LazyTable table, TimeProvider timeProvider)
         return found.HasValue ? found.Value : null;
     }
 
+    /// <summary>The first record of <paramref name="scope"/> whose <see cref="SyncRecord.TargetId"/> is <paramref name="targetId"/>, or null (a scan of one partition).</summary>
+    public async Task<SyncRecord?> FindByTargetAsync(string scope, string targetId, CancellationToken cancellationToken)
+        => await table.RunAsync(async t =>
+        {
+            await foreach (var record in t.QueryAsync<SyncRecord>(r => r.PartitionKey == scope && r.TargetId == targetId, maxPerPage: 1, cancellationToken: cancellationToken).ConfigureAwait(false))
+            {
+                return record;
+            }
+
+            return null;
+        }, cancellationToken).ConfigureAwait(false);
+
     /// <summary>
     /// Saves <paramref name="record"/>: inserts it when its <see cref="SyncRecord.ETag"/> is empty, otherwise replaces
     /// the stored one only if it is unchanged since it was read.

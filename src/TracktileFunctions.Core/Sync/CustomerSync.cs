@@ -15,7 +15,7 @@ namespace TracktileFunctions.Sync;
 /// over by the other side's older values (no lost edit), and no time from one system's clock is compared with the
 /// other's. The record (scope <see cref="Scope"/>, keyed by the Tracktile id) keeps the base and the ERP id.
 /// </summary>
-public sealed class CustomerSync(TracktileClient tracktile, ErpClient erp, SyncStateStore state, IOptions<CustomerSyncOptions> options)
+public sealed class CustomerSync(TracktileClient tracktile, IErp erp, SyncStateStore state, IOptions<CustomerSyncOptions> options)
 {
     /// <summary>The state scope (table partition) of synced customers.</summary>
     public const string Scope = "tracktile-customer";
@@ -53,7 +53,7 @@ public sealed class CustomerSync(TracktileClient tracktile, ErpClient erp, SyncS
 
             if (merge.ToErp.Count > 0)
             {
-                await erp.PutCustomerAsync(erpId, ErpBody(merge.Merged, erpId, tracktileId), $"customer-sync-{eventId}-{merge.Merged.Hash()[..16]}", cancellationToken).ConfigureAwait(false);
+                await erp.PutCustomerAsync(erpId, tracktileId, JsonSerializer.SerializeToElement(merge.Merged.ToJsonObject()), $"customer-sync-{eventId}-{merge.Merged.Hash()[..16]}", cancellationToken).ConfigureAwait(false);
             }
 
             record.TargetId = erpId;
@@ -67,7 +67,7 @@ public sealed class CustomerSync(TracktileClient tracktile, ErpClient erp, SyncS
     {
         if (merge.ToTracktile.Count == 0 && merge.ToErp.Count == 0)
         {
-            return $"unchanged: Tracktile customer {tracktileId} and ERP customer {erpId} already agree (an echo of our own write, or a no-op)";
+            return $"unchanged: Tracktile customer {tracktileId} and {erp.Name} customer {erpId} already agree (an echo of our own write, or a no-op)";
         }
 
         var parts = new List<string>();
@@ -78,7 +78,7 @@ public sealed class CustomerSync(TracktileClient tracktile, ErpClient erp, SyncS
 
         if (merge.ToErp.Count > 0)
         {
-            parts.Add($"ERP customer {erpId} <- {string.Join(", ", merge.ToErp)}");
+            parts.Add($"{erp.Name} customer {erpId} <- {string.Join(", ", merge.ToErp)}");
         }
 
         if (merge.Conflicts.Count > 0)
@@ -94,18 +94,6 @@ public sealed class CustomerSync(TracktileClient tracktile, ErpClient erp, SyncS
     {
         var body = fields.ToJsonObject();
         body[_options.TracktileErpIdProperty] = erpId;
-        return JsonSerializer.SerializeToElement(body);
-    }
-
-    /// <summary>The body of the ERP's <c>PUT customers/{id}</c> (docs/erp-contract.md).</summary>
-    private static JsonElement ErpBody(CustomerFields fields, string erpId, string tracktileId)
-    {
-        var body = new JsonObject { ["id"] = erpId, ["tracktileId"] = tracktileId };
-        foreach (var (name, value) in fields.ToJsonObject().ToList())
-        {
-            body[name] = value?.DeepClone();
-        }
-
         return JsonSerializer.SerializeToElement(body);
     }
 

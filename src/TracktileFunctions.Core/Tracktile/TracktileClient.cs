@@ -40,6 +40,19 @@ public sealed class TracktileClient(HttpClient http, IOptions<TracktileClientOpt
         return await JsonHttp.ReadAsync<JsonElement>(response, Error, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>The id of the order a shipment belongs to, read from the shipment (its path and field are settings).</summary>
+    /// <exception cref="TracktileApiException">Tracktile refused or did not answer.</exception>
+    public async Task<string?> GetShipmentOrderIdAsync(string shipmentId, CancellationToken cancellationToken)
+    {
+        using var response = await JsonHttp.SendAsync(
+            http, HttpMethod.Get, JsonHttp.Path(_options.ShipmentPath, ("shipmentId", shipmentId)), null, null, Error, cancellationToken).ConfigureAwait(false);
+        var shipment = await JsonHttp.ReadAsync<JsonElement>(response, Error, cancellationToken).ConfigureAwait(false);
+        return shipment.ValueKind == JsonValueKind.Object && shipment.TryGetProperty(_options.ShipmentOrderIdProperty, out var id)
+               && id.ValueKind is JsonValueKind.String or JsonValueKind.Number && id.ToString() is { Length: > 0 } text
+            ? text
+            : null;
+    }
+
     /// <summary>Replaces a customer (ERP -> Tracktile sync); <paramref name="body"/> is already in Tracktile's format.</summary>
     public async Task PutCustomerAsync(string customerId, JsonElement body, CancellationToken cancellationToken)
     {

@@ -33,6 +33,14 @@ public sealed class TracktileClientOptions : IValidatableObject
     [Required]
     public string InventoryEntityPath { get; set; } = "inventory/entities/{entityId}";
 
+    /// <summary>Reads one shipment, to learn its order when no <c>shipment.items.assigned</c> event said it (not documented; a setting).</summary>
+    [Required]
+    public string ShipmentPath { get; set; } = "shipments/{shipmentId}";
+
+    /// <summary>The property of a shipment that holds its order's id (not documented; a setting).</summary>
+    [Required]
+    public string ShipmentOrderIdProperty { get; set; } = "orderId";
+
     /// <summary>Replaces a customer; the integrations guide uses <c>PUT /customers/{id}</c>.</summary>
     [Required]
     public string CustomerPath { get; set; } = "customers/{customerId}";

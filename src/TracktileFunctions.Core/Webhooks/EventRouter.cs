@@ -56,6 +56,7 @@ public sealed partial class EventRouter
     [
         new() { Kind = "order.status.changed", Queues = ["tracktile-orders"] },
         new() { Kind = "shipment.status.changed", Queues = ["tracktile-shipments"] },
+        new() { Kind = "shipment.items.assigned", Queues = ["tracktile-shipments"] },
         new() { Kind = "inventory.*", Queues = ["tracktile-inventory"] },
     ];
 

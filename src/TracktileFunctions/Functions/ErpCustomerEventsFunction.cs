@@ -1,5 +1,6 @@
 using Microsoft.Azure.Functions.Worker;
 using TracktileFunctions.Processing;
+using TracktileFunctions.RestErp;
 
 namespace TracktileFunctions.Functions;
 

@@ -23,6 +23,31 @@ internal static class AdminEndpoints
             stockLedger = state.StockLedger,
             lotTotals = state.LotTotals,
         }));
+        admin.MapGet("/bc", (SandboxState state) => Json(new
+        {
+            companies = state.BcCompanies,
+            items = state.BcItems,
+            customers = state.BcCustomers,
+            salesOrders = state.BcSalesOrders,
+            shipments = state.BcShipments,
+            invoices = state.BcInvoices,
+            lotJournalEnabled = state.BcLotJournalEnabled,
+            lotJournalLines = state.BcLotJournalLines,
+            itemLedgerEntries = state.BcItemLedgerEntries,
+            subscriptions = state.BcSubscriptions,
+            pendingNotifications = state.BcPendingNotifications,
+            handshakes = state.BcHandshakes,
+            notificationDeliveries = state.BcNotificationDeliveries,
+            settings = new
+            {
+                maxPageSize = state.BcMaxPageSize,
+                maxInFlight = state.BcMaxInFlight,
+                maxQueued = state.BcMaxQueued,
+                collectionThreshold = state.BcCollectionThreshold,
+                processingDelay = state.BcProcessingDelay,
+                maxObservedInFlight = state.BcMaxObservedInFlight,
+            },
+        }));
         admin.MapGet("/tracktile", (SandboxState state) => Json(new
         {
             productPagination = state.ProductPagination,

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using TracktileFunctions.Erp;
 using TracktileFunctions.Messaging;
 using TracktileFunctions.Processing;
+using TracktileFunctions.RestErp;
 using TracktileFunctions.Tracktile;
 
 namespace TracktileFunctions.UnitTests.Processing;
@@ -22,7 +23,7 @@ public sealed class ErpInventoryConsumerTests
 
     private ErpInventoryConsumer Consumer() => new(
         new TracktileClient(new HttpClient(_tracktile) { BaseAddress = new Uri("http://tracktile.test/") }, Microsoft.Extensions.Options.Options.Create(new TracktileClientOptions())),
-        new ErpClient(new HttpClient(_erp) { BaseAddress = new Uri("http://erp.test/") }, Microsoft.Extensions.Options.Options.Create(new ErpClientOptions())),
+        new RestErpClient(new HttpClient(_erp) { BaseAddress = new Uri("http://erp.test/") }, Microsoft.Extensions.Options.Options.Create(new RestErpOptions())),
         Microsoft.Extensions.Options.Options.Create(Options));
 
     private static WebhookEventReceived Event(byte[] json)

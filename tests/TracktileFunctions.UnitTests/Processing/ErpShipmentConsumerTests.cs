@@ -4,6 +4,9 @@ using Microsoft.Extensions.Options;
 using TracktileFunctions.Erp;
 using TracktileFunctions.Messaging;
 using TracktileFunctions.Processing;
+using TracktileFunctions.RestErp;
+using TracktileFunctions.Storage;
+using TracktileFunctions.Tracktile;
 
 namespace TracktileFunctions.UnitTests.Processing;
 
@@ -12,7 +15,10 @@ public sealed class ErpShipmentConsumerTests
     private readonly StubHandler _erp = StubHandler.Json(HttpStatusCode.OK, "{}");
 
     private ErpShipmentConsumer Consumer(params string[] confirmOn) => new(
-        new ErpClient(new HttpClient(_erp) { BaseAddress = new Uri("http://erp.test/") }, Options.Create(new ErpClientOptions())),
+        new RestErpClient(new HttpClient(_erp) { BaseAddress = new Uri("http://erp.test/") }, Options.Create(new RestErpOptions())),
+        // Never called on these paths (the REST ERP confirms by shipment id alone): no storage, no Tracktile.
+        new SyncStateStore(new LazyTable(new Azure.Data.Tables.TableClient("UseDevelopmentStorage=true", SyncStateStore.TableName)), TimeProvider.System),
+        new TracktileClient(new HttpClient(StubHandler.Json(HttpStatusCode.InternalServerError, "{}")) { BaseAddress = new Uri("http://tracktile.test/") }, Options.Create(new TracktileClientOptions())),
         Options.Create(new ErpShipmentOptions { ConfirmOnStatuses = confirmOn.Length == 0 ? [.. ErpShipmentOptions.DefaultConfirmOnStatuses] : [.. confirmOn] }));
 
     private static WebhookEventReceived Event(string status)

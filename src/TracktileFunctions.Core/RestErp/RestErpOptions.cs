@@ -1,10 +1,10 @@
 using System.ComponentModel.DataAnnotations;
 using TracktileFunctions.Http;
 
-namespace TracktileFunctions.Erp;
+namespace TracktileFunctions.RestErp;
 
 /// <summary>The ERP's REST API (see docs/erp-contract.md). Bound from <c>Erp</c>.</summary>
-public sealed class ErpClientOptions : IValidatableObject
+public sealed class RestErpOptions : IValidatableObject
 {
     /// <summary>The configuration section name.</summary>
     public const string SectionName = "Erp";
@@ -16,11 +16,11 @@ public sealed class ErpClientOptions : IValidatableObject
 
     /// <summary>How the app authenticates to the ERP.</summary>
     [Required]
-    public ErpAuthOptions Auth { get; set; } = new();
+    public RestErpAuthOptions Auth { get; set; } = new();
 
     /// <summary>The contract's paths, relative to <see cref="BaseUrl"/>.</summary>
     [Required]
-    public ErpPaths Paths { get; set; } = new();
+    public RestErpPaths Paths { get; set; } = new();
 
     /// <summary>Timeouts, retries and the concurrency cap that protects the ERP.</summary>
     [Required]
@@ -32,7 +32,7 @@ public sealed class ErpClientOptions : IValidatableObject
 }
 
 /// <summary>The contract's paths; <c>{placeholders}</c> are filled and URL-escaped.</summary>
-public sealed class ErpPaths
+public sealed class RestErpPaths
 {
     /// <summary>Create a sales order.</summary>
     [Required]
@@ -83,7 +83,7 @@ public enum ErpAuthMode
 }
 
 /// <summary>ERP authentication settings; which ones are required depends on <see cref="Mode"/>.</summary>
-public sealed class ErpAuthOptions : IValidatableObject
+public sealed class RestErpAuthOptions : IValidatableObject
 {
     /// <summary>The scheme.</summary>
     public ErpAuthMode Mode { get; set; } = ErpAuthMode.None;

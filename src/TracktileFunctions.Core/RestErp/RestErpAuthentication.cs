@@ -3,10 +3,10 @@ using System.Text;
 using Duende.IdentityModel.Client;
 using Microsoft.Extensions.Options;
 
-namespace TracktileFunctions.Erp;
+namespace TracktileFunctions.RestErp;
 
 /// <summary>Adds the configured ERP credentials to every request.</summary>
-public sealed class ErpAuthenticationHandler(IOptions<ErpClientOptions> options, ErpTokenSource tokens) : DelegatingHandler
+public sealed class RestErpAuthenticationHandler(IOptions<RestErpOptions> options, RestErpTokenSource tokens) : DelegatingHandler
 {
     /// <inheritdoc />
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
@@ -49,7 +49,7 @@ public sealed class ErpAuthenticationHandler(IOptions<ErpClientOptions> options,
 /// connection problem, not a bad event: <see cref="ErpConnectionException"/> is transient, so events wait through their
 /// retries, visible in the failures table with that reason, instead of all going to poison at once.
 /// </summary>
-public sealed class ErpTokenSource(Func<HttpClient> http, IOptions<ErpClientOptions> options, TimeProvider timeProvider) : IDisposable
+public sealed class RestErpTokenSource(Func<HttpClient> http, IOptions<RestErpOptions> options, TimeProvider timeProvider) : IDisposable
 {
     /// <summary>The named HttpClient of the token endpoint (timeouts and retries from <c>Erp:Resilience</c>).</summary>
     public const string TokenClientName = "erp-token";

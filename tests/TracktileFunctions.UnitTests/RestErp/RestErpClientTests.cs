@@ -2,16 +2,17 @@ using System.Net;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using TracktileFunctions.Erp;
+using TracktileFunctions.RestErp;
 
-namespace TracktileFunctions.UnitTests.Erp;
+namespace TracktileFunctions.UnitTests.RestErp;
 
-public sealed class ErpClientTests
+public sealed class RestErpClientTests
 {
     private static readonly ErpSalesOrder Order = new("ord_1", "SO-1", "cus_1", "2024-02-01", "USD", "ready",
         [new ErpSalesOrderLine(1, "prod_1", 2, 9.5m)], "evt_1", new DateTimeOffset(2024, 1, 15, 10, 30, 0, TimeSpan.Zero));
 
-    private static ErpClient Client(StubHandler handler, ErpClientOptions? options = null)
-        => new(new HttpClient(handler) { BaseAddress = new Uri("http://erp.test/api/") }, Options.Create(options ?? new ErpClientOptions()));
+    private static RestErpClient Client(StubHandler handler, RestErpOptions? options = null)
+        => new(new HttpClient(handler) { BaseAddress = new Uri("http://erp.test/api/") }, Options.Create(options ?? new RestErpOptions()));
 
     [Fact]
     public async Task CreateSalesOrderAsync_Created_PostsContractBodyWithIdempotencyKey()
@@ -42,7 +43,7 @@ public sealed class ErpClientTests
     public async Task UpdateSalesOrderStatusAsync_IdNeedingEscape_UsesConfiguredPathEscaped()
     {
         var handler = StubHandler.Json(HttpStatusCode.OK, "{}");
-        var options = new ErpClientOptions { Paths = { UpdateSalesOrder = "/orders/{id}/status" } };
+        var options = new RestErpOptions { Paths = { UpdateSalesOrder = "/orders/{id}/status" } };
 
         await Client(handler, options).UpdateSalesOrderStatusAsync("SO 1/2", new ErpSalesOrderStatusUpdate("completed", null, "evt_2"), "k", CancellationToken.None);
 

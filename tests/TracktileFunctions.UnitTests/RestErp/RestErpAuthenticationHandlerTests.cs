@@ -3,17 +3,18 @@ using System.Net;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using TracktileFunctions.Erp;
+using TracktileFunctions.RestErp;
 
-namespace TracktileFunctions.UnitTests.Erp;
+namespace TracktileFunctions.UnitTests.RestErp;
 
-public sealed class ErpAuthenticationHandlerTests
+public sealed class RestErpAuthenticationHandlerTests
 {
-    private static async Task<HttpRequestMessage> SendAsync(ErpAuthOptions auth, StubHandler? tokenEndpoint = null)
+    private static async Task<HttpRequestMessage> SendAsync(RestErpAuthOptions auth, StubHandler? tokenEndpoint = null)
     {
-        var options = Options.Create(new ErpClientOptions { Auth = auth });
-        var tokens = new ErpTokenSource(() => new HttpClient(tokenEndpoint ?? StubHandler.Json(HttpStatusCode.InternalServerError, "{}"), disposeHandler: false), options, new FakeTimeProvider());
+        var options = Options.Create(new RestErpOptions { Auth = auth });
+        var tokens = new RestErpTokenSource(() => new HttpClient(tokenEndpoint ?? StubHandler.Json(HttpStatusCode.InternalServerError, "{}"), disposeHandler: false), options, new FakeTimeProvider());
         var erp = StubHandler.Json(HttpStatusCode.OK, "{}");
-        using var client = new HttpClient(new ErpAuthenticationHandler(options, tokens) { InnerHandler = erp });
+        using var client = new HttpClient(new RestErpAuthenticationHandler(options, tokens) { InnerHandler = erp });
         await client.GetAsync(new Uri("http://erp.test/x"));
         return erp.Requests.Single().Request;
     }
@@ -21,7 +22,7 @@ public sealed class ErpAuthenticationHandlerTests
     [Fact]
     public async Task SendAsync_ApiKey_AddsConfiguredHeader()
     {
-        var request = await SendAsync(new ErpAuthOptions { Mode = ErpAuthMode.ApiKey, ApiKeyHeader = "X-Erp-Key", ApiKey = "k-123" });
+        var request = await SendAsync(new RestErpAuthOptions { Mode = ErpAuthMode.ApiKey, ApiKeyHeader = "X-Erp-Key", ApiKey = "k-123" });
 
         Assert.Equal("k-123", Assert.Single(request.Headers.GetValues("X-Erp-Key")));
         Assert.Null(request.Headers.Authorization);
@@ -30,7 +31,7 @@ public sealed class ErpAuthenticationHandlerTests
     [Fact]
     public async Task SendAsync_Bearer_AddsAuthorization()
     {
-        var request = await SendAsync(new ErpAuthOptions { Mode = ErpAuthMode.Bearer, Token = "t-1" });
+        var request = await SendAsync(new RestErpAuthOptions { Mode = ErpAuthMode.Bearer, Token = "t-1" });
 
         Assert.Equal("Bearer t-1", request.Headers.Authorization!.ToString());
     }
@@ -38,7 +39,7 @@ public sealed class ErpAuthenticationHandlerTests
     [Fact]
     public async Task SendAsync_Basic_AddsBase64Credentials()
     {
-        var request = await SendAsync(new ErpAuthOptions { Mode = ErpAuthMode.Basic, Username = "svc", Password = "p:w" });
+        var request = await SendAsync(new RestErpAuthOptions { Mode = ErpAuthMode.Basic, Username = "svc", Password = "p:w" });
 
         Assert.Equal("Basic c3ZjOnA6dw==", request.Headers.Authorization!.ToString());
     }
@@ -46,7 +47,7 @@ public sealed class ErpAuthenticationHandlerTests
     [Fact]
     public async Task SendAsync_None_AddsNothing()
     {
-        var request = await SendAsync(new ErpAuthOptions());
+        var request = await SendAsync(new RestErpAuthOptions());
 
         Assert.Null(request.Headers.Authorization);
     }
@@ -55,11 +56,11 @@ public sealed class ErpAuthenticationHandlerTests
     public async Task SendAsync_OAuth2_FetchesTokenOnceAndCachesIt()
     {
         var tokenEndpoint = StubHandler.Json(HttpStatusCode.OK, """{"access_token":"tok-9","token_type":"Bearer","expires_in":3600}""");
-        var auth = new ErpAuthOptions { Mode = ErpAuthMode.OAuth2ClientCredentials, TokenUrl = "http://idp.test/token", ClientId = "app", ClientSecret = "s3cret", Scope = "erp.write" };
-        var options = Options.Create(new ErpClientOptions { Auth = auth });
-        using var tokens = new ErpTokenSource(() => new HttpClient(tokenEndpoint, disposeHandler: false), options, new FakeTimeProvider());
+        var auth = new RestErpAuthOptions { Mode = ErpAuthMode.OAuth2ClientCredentials, TokenUrl = "http://idp.test/token", ClientId = "app", ClientSecret = "s3cret", Scope = "erp.write" };
+        var options = Options.Create(new RestErpOptions { Auth = auth });
+        using var tokens = new RestErpTokenSource(() => new HttpClient(tokenEndpoint, disposeHandler: false), options, new FakeTimeProvider());
         var erp = StubHandler.Json(HttpStatusCode.OK, "{}");
-        using var client = new HttpClient(new ErpAuthenticationHandler(options, tokens) { InnerHandler = erp });
+        using var client = new HttpClient(new RestErpAuthenticationHandler(options, tokens) { InnerHandler = erp });
 
         await client.GetAsync(new Uri("http://erp.test/a"));
         await client.GetAsync(new Uri("http://erp.test/b"));
@@ -74,10 +75,10 @@ public sealed class ErpAuthenticationHandlerTests
     public async Task SendAsync_OAuth2TokenRefused_NextRequestFetchesNewToken()
     {
         var tokenEndpoint = StubHandler.Json(HttpStatusCode.OK, """{"access_token":"tok","expires_in":3600}""");
-        var options = Options.Create(new ErpClientOptions { Auth = new ErpAuthOptions { Mode = ErpAuthMode.OAuth2ClientCredentials, TokenUrl = "http://idp.test/token", ClientId = "app", ClientSecret = "s" } });
-        using var tokens = new ErpTokenSource(() => new HttpClient(tokenEndpoint, disposeHandler: false), options, new FakeTimeProvider());
+        var options = Options.Create(new RestErpOptions { Auth = new RestErpAuthOptions { Mode = ErpAuthMode.OAuth2ClientCredentials, TokenUrl = "http://idp.test/token", ClientId = "app", ClientSecret = "s" } });
+        using var tokens = new RestErpTokenSource(() => new HttpClient(tokenEndpoint, disposeHandler: false), options, new FakeTimeProvider());
         var erp = StubHandler.Json(HttpStatusCode.Unauthorized, "{}");
-        using var client = new HttpClient(new ErpAuthenticationHandler(options, tokens) { InnerHandler = erp });
+        using var client = new HttpClient(new RestErpAuthenticationHandler(options, tokens) { InnerHandler = erp });
 
         await client.GetAsync(new Uri("http://erp.test/a"));
         await client.GetAsync(new Uri("http://erp.test/b"));
@@ -90,8 +91,8 @@ public sealed class ErpAuthenticationHandlerTests
     {
         var time = new FakeTimeProvider();
         var tokenEndpoint = StubHandler.Json(HttpStatusCode.OK, """{"access_token":"tok","expires_in":600}""");
-        var options = Options.Create(new ErpClientOptions { Auth = new ErpAuthOptions { Mode = ErpAuthMode.OAuth2ClientCredentials, TokenUrl = "http://idp.test/token", ClientId = "app", ClientSecret = "s" } });
-        using var tokens = new ErpTokenSource(() => new HttpClient(tokenEndpoint, disposeHandler: false), options, time);
+        var options = Options.Create(new RestErpOptions { Auth = new RestErpAuthOptions { Mode = ErpAuthMode.OAuth2ClientCredentials, TokenUrl = "http://idp.test/token", ClientId = "app", ClientSecret = "s" } });
+        using var tokens = new RestErpTokenSource(() => new HttpClient(tokenEndpoint, disposeHandler: false), options, time);
 
         await tokens.GetTokenAsync(CancellationToken.None);
         time.Advance(TimeSpan.FromSeconds(539));
@@ -107,8 +108,8 @@ public sealed class ErpAuthenticationHandlerTests
     public async Task GetTokenAsync_Refused_TransientConnectionFailureWithoutSecret()
     {
         var tokenEndpoint = StubHandler.Json(HttpStatusCode.BadRequest, """{"error":"invalid_client","error_description":"bad secret s3cret"}""");
-        var options = Options.Create(new ErpClientOptions { Auth = new ErpAuthOptions { Mode = ErpAuthMode.OAuth2ClientCredentials, TokenUrl = "http://idp.test/token", ClientId = "app", ClientSecret = "s3cret" } });
-        using var tokens = new ErpTokenSource(() => new HttpClient(tokenEndpoint, disposeHandler: false), options, new FakeTimeProvider());
+        var options = Options.Create(new RestErpOptions { Auth = new RestErpAuthOptions { Mode = ErpAuthMode.OAuth2ClientCredentials, TokenUrl = "http://idp.test/token", ClientId = "app", ClientSecret = "s3cret" } });
+        using var tokens = new RestErpTokenSource(() => new HttpClient(tokenEndpoint, disposeHandler: false), options, new FakeTimeProvider());
 
         var ex = await Assert.ThrowsAsync<ErpConnectionException>(() => tokens.GetTokenAsync(CancellationToken.None));
 
@@ -121,8 +122,8 @@ public sealed class ErpAuthenticationHandlerTests
     public async Task GetTokenAsync_EndpointDoesNotAnswer_TransientConnectionFailure()
     {
         var tokenEndpoint = new StubHandler(_ => throw new HttpRequestException("connection refused"));
-        var options = Options.Create(new ErpClientOptions { Auth = new ErpAuthOptions { Mode = ErpAuthMode.OAuth2ClientCredentials, TokenUrl = "http://idp.test/token", ClientId = "app", ClientSecret = "s" } });
-        using var tokens = new ErpTokenSource(() => new HttpClient(tokenEndpoint, disposeHandler: false), options, new FakeTimeProvider());
+        var options = Options.Create(new RestErpOptions { Auth = new RestErpAuthOptions { Mode = ErpAuthMode.OAuth2ClientCredentials, TokenUrl = "http://idp.test/token", ClientId = "app", ClientSecret = "s" } });
+        using var tokens = new RestErpTokenSource(() => new HttpClient(tokenEndpoint, disposeHandler: false), options, new FakeTimeProvider());
 
         var ex = await Assert.ThrowsAsync<ErpConnectionException>(() => tokens.GetTokenAsync(CancellationToken.None));
 
@@ -137,7 +138,7 @@ public sealed class ErpAuthenticationHandlerTests
     [InlineData(ErpAuthMode.OAuth2ClientCredentials, "Erp:Auth:TokenUrl")]
     public void Validate_ModeWithoutItsSettings_NamesTheSetting(ErpAuthMode mode, string setting)
     {
-        var auth = new ErpAuthOptions { Mode = mode };
+        var auth = new RestErpAuthOptions { Mode = mode };
 
         var errors = auth.Validate(new ValidationContext(auth)).ToList();
 

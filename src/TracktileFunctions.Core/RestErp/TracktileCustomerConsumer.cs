@@ -1,8 +1,9 @@
 using System.Text.Json;
 using TracktileFunctions.Messaging;
+using TracktileFunctions.Processing;
 using TracktileFunctions.Sync;
 
-namespace TracktileFunctions.Processing;
+namespace TracktileFunctions.RestErp;
 
 /// <summary>
 /// The ERP's <c>customer.updated</c> -> the customer synced both ways (<see cref="CustomerSync"/>): what changed in the

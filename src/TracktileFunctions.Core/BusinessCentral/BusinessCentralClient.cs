@@ -1,0 +1,196 @@
+using System.Net;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using TracktileFunctions.Http;
+
+namespace TracktileFunctions.BusinessCentral;
+
+/// <summary>
+/// Business Central's OData API v2.0, company-scoped: reads (paged by <c>@odata.nextLink</c>), writes with
+/// <c>If-Match</c>, bound actions, and the error body carried into <see cref="BusinessCentralApiException"/>. The HTTP
+/// pipeline in front of it signs requests in, caps calls in flight (5 by default, BC's per-user limit) and retries 429
+/// (and, for reads only, 5xx and timeouts: a create that timed out is decided by look-up on the next attempt).
+/// </summary>
+public sealed class BusinessCentralClient(HttpClient http, BusinessCentralCompany company, IOptions<BusinessCentralOptions> options)
+{
+    private static readonly JsonHttp.ErrorFactory Error = (s, c, r, d, i) => new BusinessCentralApiException(s, c, r, d, i);
+
+    private readonly BusinessCentralOptions _options = options.Value;
+
+    /// <summary>An OData string literal: <c>'O''Brien'</c>.</summary>
+    public static string Literal(string value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        return "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
+    }
+
+    /// <summary>A key segment: <c>items(0f...)</c> from an id that must be a GUID (an id from a payload never shapes a URL).</summary>
+    /// <exception cref="Processing.PermanentProcessingException">The id is not a GUID.</exception>
+    public static string Key(string entitySet, string id)
+        => Guid.TryParse(id, out var guid)
+            ? $"{entitySet}({guid:D})"
+            : throw new Processing.PermanentProcessingException($"'{id}' is not a Business Central id (a GUID) for {entitySet}");
+
+    /// <summary>The first entity of <paramref name="entitySet"/> matching <paramref name="filter"/>, or null.</summary>
+    public async Task<JsonElement?> FindAsync(string entitySet, string filter, CancellationToken cancellationToken)
+    {
+        var page = await GetAsync(await CompanyPathAsync($"{entitySet}?$filter={Uri.EscapeDataString(filter)}&$top=1", cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+        return page is { } body && body.TryGetProperty("value", out var value) && value.GetArrayLength() > 0 ? value[0].Clone() : null;
+    }
+
+    /// <summary>Every entity of <paramref name="entitySet"/> matching <paramref name="filter"/>, page by page.</summary>
+    public async IAsyncEnumerable<JsonElement> ListAsync(string entitySet, string? filter, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        Uri? next = await CompanyPathAsync(filter is null ? entitySet : $"{entitySet}?$filter={Uri.EscapeDataString(filter)}", cancellationToken).ConfigureAwait(false);
+        while (next is not null)
+        {
+            var page = await GetAsync(next, cancellationToken).ConfigureAwait(false) ?? throw new BusinessCentralApiException(200, JsonHttp.MalformedResponse, null, "an empty page");
+            if (page.TryGetProperty("value", out var value) && value.ValueKind == JsonValueKind.Array)
+            {
+                foreach (var entity in value.EnumerateArray())
+                {
+                    yield return entity;
+                }
+            }
+
+            // Followed verbatim, as Business Central asks; it is refused if it points anywhere but Business Central.
+            next = page.TryGetProperty("@odata.nextLink", out var link) && link.GetString() is { Length: > 0 } text ? SameHost(new Uri(text, UriKind.Absolute)) : null;
+        }
+    }
+
+    /// <summary>One entity by its key segment (e.g. <c>customers(…)</c>), or null when Business Central has none (404).</summary>
+    public async Task<JsonElement?> GetEntityAsync(string keySegment, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await GetAsync(await CompanyPathAsync(keySegment, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+        }
+        catch (BusinessCentralApiException ex) when (ex.Status == 404)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Creates an entity; returns it as Business Central answers (with its id and <c>@odata.etag</c>).</summary>
+    public async Task<JsonElement> CreateAsync(string entitySet, object body, CancellationToken cancellationToken)
+        => await SendAsync(HttpMethod.Post, await CompanyPathAsync(entitySet, cancellationToken).ConfigureAwait(false), body, null, cancellationToken).ConfigureAwait(false)
+           ?? throw new BusinessCentralApiException(201, JsonHttp.MalformedResponse, null, "the create answer has no body");
+
+    /// <summary>Updates an entity with <c>If-Match: <paramref name="etag"/></c>; a 409 means it changed since it was read.</summary>
+    public async Task<JsonElement?> PatchAsync(string keySegment, object body, string etag, CancellationToken cancellationToken)
+        => await SendAsync(HttpMethod.Patch, await CompanyPathAsync(keySegment, cancellationToken).ConfigureAwait(false), body, etag, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Deletes an entity; false when it was gone already.</summary>
+    public async Task<bool> DeleteAsync(string keySegment, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await SendAsync(HttpMethod.Delete, await CompanyPathAsync(keySegment, cancellationToken).ConfigureAwait(false), null, null, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (BusinessCentralApiException ex) when (ex.Status == 404)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Calls a bound action (<c>salesOrders(…)/Microsoft.NAV.shipAndInvoice</c>): 204, no body.</summary>
+    public async Task InvokeAsync(string keySegment, string action, CancellationToken cancellationToken)
+        => await SendAsync(HttpMethod.Post, await CompanyPathAsync($"{keySegment}/{action}", cancellationToken).ConfigureAwait(false), null, null, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>The same calls on a custom API page (<c>api/{publisher}/{group}/{version}/companies(…)/…</c>).</summary>
+    public async Task<Uri> CustomPathAsync(string apiPath, string relative, CancellationToken cancellationToken)
+        => new(_options.ServiceRoot, $"api/{apiPath.Trim('/')}/companies({await company.IdAsync(this, cancellationToken).ConfigureAwait(false):D})/{relative}");
+
+    /// <summary>A GET of any Business Central URL (the company's, a custom page's, <c>subscriptions</c>); null for 204.</summary>
+    public async Task<JsonElement?> GetAsync(Uri uri, CancellationToken cancellationToken)
+        => await SendAsync(HttpMethod.Get, uri, null, null, cancellationToken, preferPageSize: true).ConfigureAwait(false);
+
+    /// <summary>A write to any Business Central URL; null for 204.</summary>
+    public async Task<JsonElement?> SendAsync(HttpMethod method, Uri uri, object? body, string? etag, CancellationToken cancellationToken, bool preferPageSize = false)
+    {
+        using var response = await JsonHttp.SendAsync(http, method, uri, body, null, Error, cancellationToken, request =>
+        {
+            if (etag is not null)
+            {
+                request.Headers.TryAddWithoutValidation("If-Match", etag);
+            }
+
+            if (preferPageSize)
+            {
+                request.Headers.TryAddWithoutValidation("Prefer", $"odata.maxpagesize={_options.PageSize}");
+            }
+        }).ConfigureAwait(false);
+        if (response.StatusCode == HttpStatusCode.NoContent || response.Content.Headers.ContentLength == 0)
+        {
+            return null;
+        }
+
+        return await JsonHttp.ReadAsync<JsonElement>(response, Error, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The <c>@odata.etag</c> of an entity.</summary>
+    public static string ETag(JsonElement entity)
+        => entity.TryGetProperty("@odata.etag", out var etag) && etag.GetString() is { Length: > 0 } text
+            ? text
+            : throw new BusinessCentralApiException(200, JsonHttp.MalformedResponse, null, "the entity has no @odata.etag");
+
+    /// <summary>A string property of an entity, or null when absent or empty.</summary>
+    public static string? Text(JsonElement entity, string name)
+        => entity.ValueKind == JsonValueKind.Object && entity.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String
+           && value.GetString() is { Length: > 0 } text ? text : null;
+
+    private async Task<Uri> CompanyPathAsync(string relative, CancellationToken cancellationToken)
+        => new(_options.ApiRoot, $"companies({await company.IdAsync(this, cancellationToken).ConfigureAwait(false):D})/{relative}");
+
+    private Uri SameHost(Uri next)
+        => Uri.Compare(next, _options.ServiceRoot, UriComponents.SchemeAndServer, UriFormat.Unescaped, StringComparison.OrdinalIgnoreCase) == 0
+            ? next
+            : throw new BusinessCentralApiException(200, JsonHttp.MalformedResponse, null, "@odata.nextLink points away from Business Central");
+}
+
+/// <summary>The company every call is scoped to: from <c>BusinessCentral:CompanyId</c>, or looked up once by name and cached.</summary>
+public sealed class BusinessCentralCompany(IOptions<BusinessCentralOptions> options) : IDisposable
+{
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private Guid? _id = Guid.TryParse(options.Value.CompanyId, out var id) ? id : null;
+
+    /// <summary>The company's id.</summary>
+    /// <exception cref="BusinessCentralNotReadyException">No company has the configured name (a setting to fix: events wait, retried).</exception>
+    public async Task<Guid> IdAsync(BusinessCentralClient client, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        if (_id is { } known)
+        {
+            return known;
+        }
+
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_id is { } raced)
+            {
+                return raced;
+            }
+
+            var name = options.Value.CompanyName ?? "";
+            var page = await client.GetAsync(
+                new Uri(options.Value.ApiRoot, $"companies?$filter={Uri.EscapeDataString($"name eq {BusinessCentralClient.Literal(name)}")}"), cancellationToken).ConfigureAwait(false);
+            var found = page is { } body && body.TryGetProperty("value", out var value) && value.GetArrayLength() > 0
+                && value[0].TryGetProperty("id", out var companyId) && companyId.TryGetGuid(out var guid)
+                    ? guid
+                    : throw new BusinessCentralNotReadyException(
+                        $"Business Central has no company named '{name}' in this environment (check BusinessCentral:CompanyName, or set BusinessCentral:CompanyId)");
+            _id = found;
+            return found;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _gate.Dispose();
+}

@@ -1,0 +1,360 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Options;
+using TracktileFunctions.Erp;
+using TracktileFunctions.Processing;
+using TracktileFunctions.Tracktile;
+
+namespace TracktileFunctions.BusinessCentral;
+
+/// <summary>
+/// Business Central as the ERP. It has no idempotency keys, so every create looks up first: sales orders by
+/// <c>externalDocumentNumber</c> (the Tracktile order id), items by <c>number</c>, journal lines by their document
+/// number. Updates carry <c>If-Match</c>; a 409 (changed meanwhile) is read again and retried.
+/// </summary>
+public sealed class BusinessCentralErp(BusinessCentralClient bc, TracktileClient tracktile, SyncStateStore state, IOptions<BusinessCentralOptions> options) : IErp
+{
+    private const int MaxConflictRetries = 3;
+    private const string Cancelled = "cancelled";
+
+    private readonly BusinessCentralOptions _options = options.Value;
+
+    /// <inheritdoc />
+    public string Name => "Business Central";
+
+    /// <inheritdoc />
+    public bool ShipmentsNeedOrder => true;
+
+    /// <inheritdoc />
+    public async Task<ErpCreated> CreateSalesOrderAsync(ErpSalesOrder order, string idempotencyKey, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(order);
+        var external = ExternalDocumentNumber(order.ExternalId);
+        if (await FindOrderAsync(external, cancellationToken).ConfigureAwait(false) is { } existing)
+        {
+            return new ErpCreated(Id(existing), Replayed: true);
+        }
+
+        if (await bc.FindAsync("salesShipments", $"externalDocumentNumber eq {BusinessCentralClient.Literal(external)}", cancellationToken).ConfigureAwait(false) is { } shipped)
+        {
+            // Shipped and invoiced already (Business Central then deletes the order): never made again.
+            return new ErpCreated(Id(shipped), Replayed: true);
+        }
+
+        var body = new JsonObject { ["externalDocumentNumber"] = external };
+        await SetCustomerAsync(body, order, cancellationToken).ConfigureAwait(false);
+        if (BusinessCentralMapping.Date(order.DueDate) is { } due)
+        {
+            body["requestedDeliveryDate"] = due;
+        }
+
+        if (_options.Orders.SendCurrencyCode && order.Currency is { Length: > 0 } currency)
+        {
+            body["currencyCode"] = currency;
+        }
+
+        var lines = new JsonArray();
+        foreach (var line in order.Lines)
+        {
+            var item = line.ErpItemId ?? throw new BusinessCentralNotReadyException(
+                $"product {line.ProductId} of order {order.ExternalId} is not a Business Central item yet (the product batch creates it; retried)");
+            var bcLine = new JsonObject { ["lineType"] = "Item", ["lineObjectNumber"] = item, ["quantity"] = line.Quantity, ["sequence"] = line.LineNumber * 10_000 };
+            if (line.UnitPrice is { } price)
+            {
+                bcLine["unitPrice"] = price;
+            }
+
+            lines.Add(bcLine);
+        }
+
+        body["salesOrderLines"] = lines; // deep insert: the order and its lines in one call, all or nothing
+        var created = await bc.CreateAsync("salesOrders", body, cancellationToken).ConfigureAwait(false);
+        return new ErpCreated(Id(created), Replayed: false);
+    }
+
+    /// <inheritdoc />
+    public async Task<string> UpdateSalesOrderStatusAsync(string erpId, ErpSalesOrderStatusUpdate update, string idempotencyKey, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(update);
+        var key = BusinessCentralClient.Key("salesOrders", erpId);
+        if (update.TracktileStatus == Cancelled)
+        {
+            if (_options.Orders.OnCancelled == BusinessCentralCancelAction.None)
+            {
+                return $"not changed: sales order {erpId} stays (BusinessCentral:Orders:OnCancelled is None)";
+            }
+
+            return await bc.DeleteAsync(key, cancellationToken).ConfigureAwait(false)
+                ? $"deleted sales order {erpId} (cancelled in Tracktile)"
+                : $"sales order {erpId} was gone already (posted or deleted in Business Central)";
+        }
+
+        if (_options.Orders.StatusField is not { Length: > 0 } field)
+        {
+            return $"not changed: a Business Central sales order has no free status for {update.TracktileStatus} (BusinessCentral:Orders:StatusField is not set)";
+        }
+
+        return await PatchAsync(key, new JsonObject { [field] = update.Status }, cancellationToken).ConfigureAwait(false)
+            ? $"sales order {erpId} {field} -> {update.Status}"
+            : $"sales order {erpId} is gone (posted or deleted in Business Central): {update.TracktileStatus} not applied";
+    }
+
+    /// <inheritdoc />
+    public async Task<string> ConfirmShipmentAsync(ErpShipmentConfirmation confirmation, string idempotencyKey, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(confirmation);
+        var shipments = _options.Shipments;
+        if (shipments.Action == BusinessCentralShipmentAction.None)
+        {
+            return $"not confirmed: shipment {confirmation.ShipmentId} is posted by a person (BusinessCentral:Shipments:Action is None)";
+        }
+
+        var orderId = confirmation.OrderId ?? throw new PermanentProcessingException($"shipment {confirmation.ShipmentId} has no order");
+        var external = ExternalDocumentNumber(orderId);
+        var order = confirmation.ErpOrderId is { } id
+            ? await bc.GetEntityAsync(BusinessCentralClient.Key("salesOrders", id), cancellationToken).ConfigureAwait(false)
+            : null;
+        order ??= await FindOrderAsync(external, cancellationToken).ConfigureAwait(false);
+        if (order is not { } salesOrder)
+        {
+            return await bc.FindAsync("salesShipments", $"externalDocumentNumber eq {BusinessCentralClient.Literal(external)}", cancellationToken).ConfigureAwait(false) is { } posted
+                ? $"already shipped: order {orderId} is posted as {BusinessCentralClient.Text(posted, "number")}"
+                : throw new BusinessCentralNotReadyException($"order {orderId} has no sales order in Business Central yet (shipment {confirmation.ShipmentId} waits for it)");
+        }
+
+        if (salesOrder.TryGetProperty("fullyShipped", out var fully) && fully.ValueKind == JsonValueKind.True)
+        {
+            return $"already shipped: sales order {BusinessCentralClient.Text(salesOrder, "number")}";
+        }
+
+        var action = shipments.Action == BusinessCentralShipmentAction.Custom ? shipments.CustomActionPath!.Trim('/') : "Microsoft.NAV.shipAndInvoice";
+        await bc.InvokeAsync(BusinessCentralClient.Key("salesOrders", Id(salesOrder)), action, cancellationToken).ConfigureAwait(false);
+        return $"{action} on sales order {BusinessCentralClient.Text(salesOrder, "number")} for shipment {confirmation.ShipmentId}";
+    }
+
+    /// <inheritdoc />
+    public async Task<string> UpsertProductAsync(ErpProduct product, string idempotencyKey, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(product);
+        var number = BusinessCentralMapping.ItemNumber(product, _options.Items.NumberProperty);
+        var wanted = BusinessCentralMapping.ItemFields(product, _options.Items);
+        var filter = $"number eq {BusinessCentralClient.Literal(number)}";
+        for (var attempt = 1; ; attempt++)
+        {
+            var item = await bc.FindAsync("items", filter, cancellationToken).ConfigureAwait(false);
+            if (item is null)
+            {
+                var body = (JsonObject)wanted.DeepClone();
+                body["number"] = number;
+                body["type"] = _options.Items.Type;
+                try
+                {
+                    await bc.CreateAsync("items", body, cancellationToken).ConfigureAwait(false);
+                    return number;
+                }
+                catch (BusinessCentralApiException ex) when (ex.ErrorCode == "Internal_EntityWithSameKeyExists" && attempt < MaxConflictRetries)
+                {
+                    continue; // made meanwhile (another run, or a person): read it and update it instead
+                }
+            }
+
+            var changed = BusinessCentralMapping.Changed(wanted, item.Value);
+            if (changed.Count == 0)
+            {
+                return number;
+            }
+
+            try
+            {
+                await bc.PatchAsync(BusinessCentralClient.Key("items", Id(item.Value)), changed, BusinessCentralClient.ETag(item.Value), cancellationToken).ConfigureAwait(false);
+                return number;
+            }
+            catch (BusinessCentralApiException ex) when (ex.IsEntityChanged && attempt < MaxConflictRetries)
+            {
+                // Changed in Business Central between our read and our write: read it again and decide again.
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task PostStockMovementAsync(ErpStockMovement movement, string idempotencyKey, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(movement);
+        var journal = _options.LotJournal;
+        if (journal.ApiPath is not { Length: > 0 } apiPath)
+        {
+            throw new PermanentProcessingException(
+                "Business Central's standard API has no item journal and no lots: set BusinessCentral:LotJournal:ApiPath to your lot journal API page (docs/connectors/business-central.md), then replay");
+        }
+
+        var item = (await state.GetAsync(ErpProductConsumer.Scope, movement.ProductId, cancellationToken).ConfigureAwait(false))?.TargetId ?? throw new BusinessCentralNotReadyException(
+            $"product {movement.ProductId} is not a Business Central item yet (the product batch creates it; retried)");
+        var f = journal.Fields;
+        var document = BusinessCentralMapping.DocumentNumber(idempotencyKey);
+        var lines = await bc.CustomPathAsync(apiPath, journal.EntitySet, cancellationToken).ConfigureAwait(false);
+        var found = await bc.GetAsync(new Uri($"{lines}?$filter={Uri.EscapeDataString($"{f.DocumentNumber} eq {BusinessCentralClient.Literal(document)}")}"), cancellationToken).ConfigureAwait(false);
+        var line = found is { } page && page.TryGetProperty("value", out var value) && value.GetArrayLength() > 0 ? value[0].Clone() : (JsonElement?)null;
+        if (line is null)
+        {
+            var (entryType, quantity) = movement.MovementType switch
+            {
+                StockMovementType.Transfer => ("Transfer", movement.Quantity),
+                StockMovementType.WriteOff => ("Negative Adjmt.", -Math.Abs(movement.Quantity)),
+                StockMovementType.Adjustment when movement.Quantity < 0 => ("Negative Adjmt.", movement.Quantity),
+                _ => ("Positive Adjmt.", movement.Quantity),
+            };
+            var body = new JsonObject
+            {
+                [f.DocumentNumber] = document,
+                [f.ItemNumber] = item,
+                [f.LotNumber] = movement.LotCode,
+                [f.Quantity] = quantity,
+                [f.EntryType] = entryType,
+                [f.PostingDate] = movement.EventTime.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+                [f.LocationCode] = movement.FromLocation ?? movement.ToLocation ?? "",
+            };
+            if (movement.MovementType == StockMovementType.Transfer)
+            {
+                body[f.NewLocationCode] = movement.ToLocation ?? "";
+            }
+
+            if (journal.JournalName is { Length: > 0 } name)
+            {
+                body[f.JournalName] = name;
+            }
+
+            if (movement.Unit is { Length: > 0 } unit && _options.Items.UnitsOfMeasure.TryGetValue(unit, out var code))
+            {
+                body[f.UnitOfMeasureCode] = code;
+            }
+
+            line = await bc.SendAsync(HttpMethod.Post, lines, body, null, cancellationToken).ConfigureAwait(false);
+        }
+        else if (line.Value.TryGetProperty("posted", out var posted) && posted.ValueKind == JsonValueKind.True)
+        {
+            return; // created and posted by an earlier attempt
+        }
+
+        if (journal.PostAction is { Length: > 0 } post && line is { } created)
+        {
+            await bc.SendAsync(HttpMethod.Post, new Uri($"{lines}({Id(created)})/{post}"), null, null, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<JsonElement> GetCustomerAsync(string erpCustomerId, CancellationToken cancellationToken)
+        => await bc.GetEntityAsync(BusinessCentralClient.Key("customers", erpCustomerId), cancellationToken).ConfigureAwait(false) is { } customer
+            ? BusinessCentralMapping.ToSyncedCustomer(customer)
+            : throw new BusinessCentralApiException(404, "BadRequest_NotFound", null, $"customer {erpCustomerId} is not in Business Central");
+
+    /// <inheritdoc />
+    public async Task PutCustomerAsync(string erpCustomerId, string tracktileCustomerId, JsonElement customer, string idempotencyKey, CancellationToken cancellationToken)
+    {
+        if (!await PatchAsync(BusinessCentralClient.Key("customers", erpCustomerId), BusinessCentralMapping.FromSyncedCustomer(customer), cancellationToken).ConfigureAwait(false))
+        {
+            throw new BusinessCentralApiException(404, "BadRequest_NotFound", null, $"customer {erpCustomerId} is not in Business Central");
+        }
+    }
+
+    /// <summary>Reads, then patches what differs with the read's ETag; on 409, reads again. False when the entity is gone.</summary>
+    private async Task<bool> PatchAsync(string key, JsonObject wanted, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            if (await bc.GetEntityAsync(key, cancellationToken).ConfigureAwait(false) is not { } entity)
+            {
+                return false;
+            }
+
+            var changed = BusinessCentralMapping.Changed(wanted, entity);
+            if (changed.Count == 0)
+            {
+                return true;
+            }
+
+            try
+            {
+                await bc.PatchAsync(key, changed, BusinessCentralClient.ETag(entity), cancellationToken).ConfigureAwait(false);
+                return true;
+            }
+            catch (BusinessCentralApiException ex) when (ex.IsEntityChanged && attempt < MaxConflictRetries)
+            {
+                // Changed between read and write: read again.
+            }
+        }
+    }
+
+    private Task<JsonElement?> FindOrderAsync(string external, CancellationToken cancellationToken)
+        => bc.FindAsync("salesOrders", $"externalDocumentNumber eq {BusinessCentralClient.Literal(external)}", cancellationToken);
+
+    /// <summary>Sets <c>customerNumber</c> or <c>customerId</c>: the configured number, the customer sync's link, then <see cref="BusinessCentralOrderOptions.WhenCustomerMissing"/>.</summary>
+    private async Task SetCustomerAsync(JsonObject body, ErpSalesOrder order, CancellationToken cancellationToken)
+    {
+        var orders = _options.Orders;
+        var tracktileId = order.CustomerId;
+        if (tracktileId is { Length: > 0 } && orders.CustomerNumbers.TryGetValue(tracktileId, out var number))
+        {
+            body["customerNumber"] = number;
+            return;
+        }
+
+        if (order.ErpCustomerId is { Length: > 0 } linked && Guid.TryParse(linked, out var linkedId))
+        {
+            body["customerId"] = linkedId.ToString("D");
+            return;
+        }
+
+        switch (orders.WhenCustomerMissing)
+        {
+            case BusinessCentralMissingCustomer.UseDefault when orders.DefaultCustomerNumber is { Length: > 0 } fallback:
+                body["customerNumber"] = fallback;
+                return;
+            case BusinessCentralMissingCustomer.Create when tracktileId is { Length: > 0 }:
+                body["customerNumber"] = await EnsureCustomerAsync(tracktileId, cancellationToken).ConfigureAwait(false);
+                return;
+            default:
+                throw new PermanentProcessingException(
+                    $"Tracktile customer {tracktileId ?? "(none)"} of order {order.ExternalId} has no Business Central customer: set BusinessCentral:Orders:CustomerNumbers:{tracktileId}, " +
+                    "or BusinessCentral:Orders:WhenCustomerMissing (UseDefault, Create), then replay");
+        }
+    }
+
+    /// <summary>Finds or creates the customer for a Tracktile customer, by a number derived from its id (created once).</summary>
+    private async Task<string> EnsureCustomerAsync(string tracktileId, CancellationToken cancellationToken)
+    {
+        var number = BusinessCentralMapping.CreatedCustomerNumber(_options.Orders.CreatedCustomerPrefix, tracktileId);
+        if (await bc.FindAsync("customers", $"number eq {BusinessCentralClient.Literal(number)}", cancellationToken).ConfigureAwait(false) is not null)
+        {
+            return number;
+        }
+
+        var source = await tracktile.GetCustomerAsync(tracktileId, cancellationToken).ConfigureAwait(false);
+        var body = BusinessCentralMapping.FromSyncedCustomer(source);
+        body["number"] = number;
+        foreach (var empty in body.Where(p => p.Value is JsonValue v && v.TryGetValue<string>(out var s) && s.Length == 0).Select(p => p.Key).ToList())
+        {
+            body.Remove(empty);
+        }
+
+        try
+        {
+            await bc.CreateAsync("customers", body, cancellationToken).ConfigureAwait(false);
+        }
+        catch (BusinessCentralApiException ex) when (ex.ErrorCode == "Internal_EntityWithSameKeyExists")
+        {
+            // Created meanwhile by a concurrent order of the same customer: it is the one.
+        }
+
+        return number;
+    }
+
+    private static string ExternalDocumentNumber(string tracktileOrderId)
+        => tracktileOrderId.Length <= BusinessCentralMapping.ExternalDocumentNumberLength
+            ? tracktileOrderId
+            : throw new PermanentProcessingException(
+                $"Tracktile order id {tracktileOrderId} is longer than Business Central's externalDocumentNumber ({BusinessCentralMapping.ExternalDocumentNumberLength} characters)");
+
+    private static string Id(JsonElement entity)
+        => BusinessCentralClient.Text(entity, "id") ?? throw new BusinessCentralApiException(200, Http.JsonHttp.MalformedResponse, null, "the entity has no id");
+}

@@ -1,0 +1,47 @@
+using System.Text.Json;
+
+namespace TracktileFunctions.Erp;
+
+/// <summary>
+/// What an ERP does for us, whatever the ERP: one implementation per system (<c>RestErp/</c>, <c>BusinessCentral/</c>),
+/// chosen by <c>Erp:Provider</c>. The rules that hold for every ERP (a sales order created once and then updated, stale
+/// events dropped, one movement per event and lot, the customer echo guard) live in the consumers, written once against
+/// this interface. Every write is idempotent: it carries a key derived from what causes it, and a system without
+/// idempotency keys looks up before it creates.
+/// </summary>
+public interface IErp
+{
+    /// <summary>The system's name, for outcomes and logs (e.g. <c>Business Central</c>).</summary>
+    string Name { get; }
+
+    /// <summary>
+    /// Whether <see cref="ConfirmShipmentAsync"/> needs the shipment's Tracktile order (<see cref="ErpShipmentConfirmation.OrderId"/>):
+    /// when true and the event does not name it, it is read from Tracktile.
+    /// </summary>
+    bool ShipmentsNeedOrder { get; }
+
+    /// <summary>Finds the sales order made for <see cref="ErpSalesOrder.ExternalId"/>, or creates it.</summary>
+    /// <returns>The ERP's id, and whether the order already existed (so its status may need setting).</returns>
+    Task<ErpCreated> CreateSalesOrderAsync(ErpSalesOrder order, string idempotencyKey, CancellationToken cancellationToken);
+
+    /// <summary>Applies a Tracktile status to the sales order <paramref name="erpId"/> (what that means is the system's).</summary>
+    /// <returns>A short outcome for the ledger (e.g. <c>sales order 12 -> completed</c>, <c>deleted</c>).</returns>
+    Task<string> UpdateSalesOrderStatusAsync(string erpId, ErpSalesOrderStatusUpdate update, string idempotencyKey, CancellationToken cancellationToken);
+
+    /// <summary>Confirms a Tracktile shipment (never twice for one shipment).</summary>
+    /// <returns>A short outcome for the ledger.</returns>
+    Task<string> ConfirmShipmentAsync(ErpShipmentConfirmation confirmation, string idempotencyKey, CancellationToken cancellationToken);
+
+    /// <summary>Creates or updates an item from a Tracktile product.</summary>
+    /// <returns>The ERP's key of the item (kept in sync state; sales order lines name the item by it).</returns>
+    Task<string> UpsertProductAsync(ErpProduct product, string idempotencyKey, CancellationToken cancellationToken);
+
+    /// <summary>Posts one stock movement (a delta: the key is what keeps it from counting twice).</summary>
+    Task PostStockMovementAsync(ErpStockMovement movement, string idempotencyKey, CancellationToken cancellationToken);
+
+    /// <summary>Reads a customer, in the synced fields' shape (<c>name</c>, <c>email</c>, <c>phone</c>, <c>address</c>).</summary>
+    Task<JsonElement> GetCustomerAsync(string erpCustomerId, CancellationToken cancellationToken);
+
+    /// <summary>Writes the synced fields of a customer (<paramref name="customer"/> is in the shape <see cref="GetCustomerAsync"/> reads).</summary>
+    Task PutCustomerAsync(string erpCustomerId, string tracktileCustomerId, JsonElement customer, string idempotencyKey, CancellationToken cancellationToken);
+}
