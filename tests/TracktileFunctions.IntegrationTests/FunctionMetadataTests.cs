@@ -38,7 +38,6 @@ public sealed class FunctionMetadataTests
     [Theory]
     [InlineData("TracktileWebhookFunction", "webhooks/tracktile", "Anonymous")]
     [InlineData("ErpWebhookFunction", "webhooks/erp", "Anonymous")]
-    [InlineData("BusinessCentralWebhookFunction", "webhooks/businesscentral", "Anonymous")]
     [InlineData("BusinessCentralSubscriptionsHttpFunction", "businesscentral/subscriptions", "Function")]
     [InlineData("ProductSyncHttpFunction", "sync/products", "Function")]
     [InlineData("ReplayPoisonFunction", "ops/replay/{queue}", "Function")]
@@ -85,6 +84,16 @@ public sealed class FunctionMetadataTests
         Assert.Equal("timerTrigger", trigger.GetProperty("type").GetString());
         Assert.Equal("0 * * * * *", trigger.GetProperty("schedule").GetString());
         Assert.False(trigger.TryGetProperty("runOnStartup", out var runOnStartup) && runOnStartup.GetBoolean());
+    }
+
+    [Fact]
+    public void Metadata_BusinessCentralWebhook_AnonymousGetForTheHandshakeAndPost()
+    {
+        var trigger = Trigger("BusinessCentralWebhookFunction");
+
+        Assert.Equal("webhooks/businesscentral", trigger.GetProperty("route").GetString());
+        Assert.Equal(["get", "post"], trigger.GetProperty("methods").EnumerateArray().Select(m => m.GetString()));
+        Assert.Equal("Anonymous", trigger.GetProperty("authLevel").GetString());
     }
 
     [Theory]

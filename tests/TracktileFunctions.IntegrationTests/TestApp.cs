@@ -20,7 +20,8 @@ internal static class TestApp
         Uri? tracktile = null,
         Uri? erp = null,
         IEnumerable<KeyValuePair<string, string?>>? settings = null,
-        TimeProvider? timeProvider = null)
+        TimeProvider? timeProvider = null,
+        Action<IServiceCollection>? services = null)
     {
         var values = new Dictionary<string, string?>
         {
@@ -54,7 +55,7 @@ internal static class TestApp
         }
 
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
-        var services = new ServiceCollection()
+        var collection = new ServiceCollection()
             .AddSingleton<IConfiguration>(configuration)
             .AddLogging(logging =>
             {
@@ -68,10 +69,11 @@ internal static class TestApp
             });
         if (timeProvider is not null)
         {
-            services.AddSingleton(timeProvider);
+            collection.AddSingleton(timeProvider);
         }
 
-        services.AddTracktileFunctions(configuration);
-        return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+        services?.Invoke(collection);
+        collection.AddTracktileFunctions(configuration);
+        return collection.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
     }
 }

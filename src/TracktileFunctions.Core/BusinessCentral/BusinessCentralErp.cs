@@ -349,9 +349,10 @@ public sealed class BusinessCentralErp(BusinessCentralClient bc, TracktileClient
         return number;
     }
 
+    /// <summary>The order's <c>externalDocumentNumber</c>: a Code[35], which Business Central keeps upper-cased.</summary>
     private static string ExternalDocumentNumber(string tracktileOrderId)
         => tracktileOrderId.Length <= BusinessCentralMapping.ExternalDocumentNumberLength
-            ? tracktileOrderId
+            ? tracktileOrderId.ToUpperInvariant()
             : throw new PermanentProcessingException(
                 $"Tracktile order id {tracktileOrderId} is longer than Business Central's externalDocumentNumber ({BusinessCentralMapping.ExternalDocumentNumberLength} characters)");
 

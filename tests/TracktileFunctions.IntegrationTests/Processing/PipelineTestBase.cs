@@ -35,6 +35,11 @@ public abstract class PipelineTestBase(AzuriteFixture azurite, ITestOutputHelper
     /// <summary>Settings a test class adds to the app's configuration.</summary>
     protected virtual IEnumerable<KeyValuePair<string, string?>> Settings => [];
 
+    /// <summary>Adds services before the app's own (e.g. a transport that trusts the sandbox's certificate).</summary>
+    protected virtual void ConfigureServices(IServiceCollection services)
+    {
+    }
+
     /// <summary>Sets up the sandbox before the app is built.</summary>
     protected virtual void ConfigureSandbox(SandboxState state)
     {
@@ -45,8 +50,15 @@ public abstract class PipelineTestBase(AzuriteFixture azurite, ITestOutputHelper
         await azurite.ResetAsync();
         Sandbox = await SandboxServer.StartAsync();
         ConfigureSandbox(Sandbox.State);
-        App = TestApp.Build(azurite.ConnectionString, output, Sandbox.TracktileBaseAddress, Sandbox.ErpBaseAddress, Settings);
+        await BeforeAppAsync();
+        App = TestApp.Build(azurite.ConnectionString, output, Sandbox.TracktileBaseAddress, Sandbox.ErpBaseAddress, Settings, services: ConfigureServices);
     }
+
+    /// <summary>Runs after the sandbox started and before the app is built (e.g. to start servers the settings name).</summary>
+    protected virtual Task BeforeAppAsync() => Task.CompletedTask;
+
+    /// <summary>Releases what <see cref="BeforeAppAsync"/> started, after the app and the sandbox.</summary>
+    protected virtual Task DisposeMoreAsync() => Task.CompletedTask;
 
     public async Task DisposeAsync()
     {
@@ -57,6 +69,7 @@ public abstract class PipelineTestBase(AzuriteFixture azurite, ITestOutputHelper
 
         await App.DisposeAsync();
         await Sandbox.DisposeAsync();
+        await DisposeMoreAsync();
     }
 
     /// <summary>Starts the queue function <paramref name="functionName"/> under the real queue extension.</summary>
@@ -88,9 +101,16 @@ public abstract class PipelineTestBase(AzuriteFixture azurite, ITestOutputHelper
     {
         var table = new TableClient(azurite.ConnectionString, FailureLog.TableName);
         var rows = new List<TableEntity>();
-        await foreach (var row in table.QueryAsync<TableEntity>(e => e.PartitionKey == queue))
+        try
         {
-            rows.Add(row);
+            await foreach (var row in table.QueryAsync<TableEntity>(e => e.PartitionKey == queue))
+            {
+                rows.Add(row);
+            }
+        }
+        catch (Azure.RequestFailedException ex) when (ex.Status == 404)
+        {
+            // No failure was ever recorded: the table does not exist yet.
         }
 
         return rows;
