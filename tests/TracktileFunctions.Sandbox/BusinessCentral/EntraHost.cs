@@ -33,7 +33,7 @@ internal static class EntraHost
         builder.Services.AddSingleton(state);
 
         var app = builder.Build();
-        app.UseMiddleware<EntraRecordingMiddleware>();
+        app.UseMiddleware<RecordingMiddleware>(new RecordingMiddleware.BodyFilter(EntraRedaction.Redact));
         app.UseMiddleware<FaultMiddleware>();
         EntraEndpoints.Map(app);
         return app;
@@ -67,74 +67,13 @@ internal static class EntraHost
     }
 }
 
-/// <summary>
-/// Records token requests in <see cref="SandboxState.Calls"/> like <see cref="RecordingMiddleware"/> does, with
-/// <c>client_secret</c> and <c>client_assertion</c> replaced by <c>***</c> so no credential is kept.
-/// </summary>
-internal sealed class EntraRecordingMiddleware(RequestDelegate next, SandboxState state)
+/// <summary>Token requests are recorded with <c>client_secret</c> and <c>client_assertion</c> replaced by <c>***</c>: no credential is kept.</summary>
+internal static class EntraRedaction
 {
     private static readonly string[] Redacted = ["client_secret", "client_assertion"];
 
-    public async Task InvokeAsync(HttpContext context)
-    {
-        var request = context.Request;
-        var time = state.TimeProvider.GetUtcNow();
-        request.EnableBuffering();
-        string body;
-        using (var reader = new StreamReader(request.Body, Encoding.UTF8, detectEncodingFromByteOrderMarks: false, leaveOpen: true))
-        {
-            body = await reader.ReadToEndAsync(context.RequestAborted);
-        }
-
-        request.Body.Position = 0;
-        var feature = new CallFeature();
-        context.Features.Set(feature);
-        var recorded = false;
-        void Record(int status)
-        {
-            if (recorded)
-            {
-                return;
-            }
-
-            recorded = true;
-            var aborted = context.RequestAborted.IsCancellationRequested;
-            var authorization = request.Headers.Authorization.ToString();
-            state.RecordCall(new SandboxCall(
-                time,
-                request.Method,
-                request.Path.Value ?? string.Empty,
-                request.QueryString.Value ?? string.Empty,
-                request.ContentType,
-                HasAuthorization: authorization.Length > 0,
-                AuthorizationScheme: AuthenticationHeaderValue.TryParse(authorization, out var parsed) ? parsed.Scheme : null,
-                ApiKey: null,
-                IdempotencyKey: null,
-                Redact(body),
-                aborted ? RecordingMiddleware.ClientClosedRequest : status,
-                feature.Fault,
-                feature.Replayed,
-                aborted));
-        }
-
-        context.Response.OnStarting(() =>
-        {
-            Record(context.Response.StatusCode);
-            return Task.CompletedTask;
-        });
-
-        try
-        {
-            await next(context);
-        }
-        finally
-        {
-            Record(context.Response.StatusCode);
-        }
-    }
-
     /// <summary>The form body with the credentials' values replaced by <c>***</c>.</summary>
-    private static string Redact(string body)
+    public static string Redact(string body)
         => string.Join('&', body.Split('&').Select(pair =>
         {
             var name = Uri.UnescapeDataString(pair.Split('=', 2)[0].Replace('+', ' '));

@@ -6,10 +6,14 @@ namespace TracktileFunctions.Sandbox.Hosting;
 
 /// <summary>
 /// Records every request to the fakes in <see cref="SandboxState.Calls"/>. The record is added just before the
-/// answer's first byte is sent, so a client that has its answer always finds its call recorded.
+/// answer's first byte is sent, so a client that has its answer always finds its call recorded. A
+/// <see cref="BodyFilter"/> given to <c>UseMiddleware</c> rewrites the body kept (e.g. to redact credentials).
 /// </summary>
-internal sealed class RecordingMiddleware(RequestDelegate next, SandboxState state)
+internal sealed class RecordingMiddleware(RequestDelegate next, SandboxState state, RecordingMiddleware.BodyFilter? filter = null)
 {
+    /// <summary>Rewrites a request body before it is recorded.</summary>
+    public delegate string BodyFilter(string body);
+
     /// <summary>The status recorded when the client gave up before the answer (nginx's "client closed request").</summary>
     public const int ClientClosedRequest = 499;
 
@@ -49,7 +53,7 @@ internal sealed class RecordingMiddleware(RequestDelegate next, SandboxState sta
                 AuthorizationScheme: AuthenticationHeaderValue.TryParse(authorization, out var parsed) ? parsed.Scheme : null,
                 ApiKey: HeaderOrNull(request, "X-Api-Key"),
                 IdempotencyKey: HeaderOrNull(request, "Idempotency-Key"),
-                body,
+                filter is null ? body : filter(body),
                 aborted ? ClientClosedRequest : status,
                 feature.Fault,
                 feature.Replayed,
