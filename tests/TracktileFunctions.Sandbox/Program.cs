@@ -25,11 +25,17 @@ server.State.SeedProducts(
     new TracktileProduct("prod_1", "FLOUR-25", "Flour 25 kg", "kg", true, DateTimeOffset.UtcNow.AddHours(-2)),
     new TracktileProduct("prod_2", "SUGAR-10", "Sugar 10 kg", "kg", true, DateTimeOffset.UtcNow.AddMinutes(-30)));
 server.State.SeedInventoryEntities(new InventoryEntity("ent_1", "BATCH-001", "prod_1", 120, "kg"));
+
+// The same world in Business Central (Erp__Provider=BusinessCentral): the customer of cus_1 and no items yet (the
+// product batch creates FLOUR-25 and SUGAR-10 from the products' SKUs).
+server.State.SeedBcCustomer("C10000", "Acme Foods", email: "orders@acme.test");
 Console.WriteLine($"""
     Sandbox listening on {server.BaseAddress}
       Tracktile API: {server.TracktileBaseAddress}  (Authorization: Bearer {options.TracktileToken})
       ERP:           {server.ErpBaseAddress}
-      Inspect:       {server.BaseAddress}_sandbox/calls, {server.BaseAddress}_sandbox/erp, {server.BaseAddress}_sandbox/tracktile
+      Business Central: {server.BusinessCentralBaseAddress}  (tenant {options.BusinessCentralTenant}, environment {options.BusinessCentralEnvironment}, company "{server.State.BcCompanyName}"; Basic {options.BusinessCentralBasicUser} / {options.BusinessCentralBasicKey})
+      Entra token endpoint: {server.EntraAuthorityHost}  (HTTPS, self-signed; client {options.BusinessCentralClientId})
+      Inspect:       {server.BaseAddress}_sandbox/calls, {server.BaseAddress}_sandbox/erp, {server.BaseAddress}_sandbox/bc, {server.BaseAddress}_sandbox/tracktile
     Ctrl+C to stop.
     """);
 await server.WaitForShutdownAsync();
