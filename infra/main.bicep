@@ -1,5 +1,6 @@
 // TracktileFunctions on Azure: a Linux Function App on the Flex Consumption plan (FC1, .NET isolated) that receives
-// Tracktile (and ERP) webhooks into Storage queues and pushes changes to the ERP.
+// Tracktile (and ERP) webhooks into Storage queues and pushes changes to the ERP: the app's REST contract or Microsoft
+// Dynamics 365 Business Central (erpProvider).
 //
 // Everything authenticates with one user-assigned managed identity: the host and the app reach Storage (queues,
 // tables, blobs) without keys (shared keys are off), App Insights takes telemetry over Entra ID (local auth off), and
@@ -36,7 +37,7 @@ param instanceMemoryMB int = 2048
 
 @minValue(40)
 @maxValue(1000)
-@description('Most instances the app scales out to. Calls in flight to the ERP are at most this times Erp__Resilience__MaxConcurrency.')
+@description('Most instances the app scales out to. Calls in flight to the ERP are at most this times Erp__Resilience__MaxConcurrency (BusinessCentral__Resilience__MaxConcurrency with Business Central).')
 param maximumInstanceCount int = 40
 
 @allowed(['Standard_LRS', 'Standard_ZRS'])
@@ -54,8 +55,12 @@ param tracktileApiBaseUrl string = 'https://api.tracktile.io/'
 @description('How many Tracktile webhook secrets exist in Key Vault (Tracktile--Webhook--Secrets--0 .. N-1): one per webhook registration, plus one during a rotation. Unused slots repeat slot 0.')
 param tracktileWebhookSecretCount int = 1
 
+@allowed(['Rest', 'BusinessCentral'])
+@description('Which ERP the app talks to (Erp__Provider): Rest, the app\'s own REST contract (docs/erp-contract.md, the erp* parameters below), or BusinessCentral, Microsoft Dynamics 365 Business Central API v2.0 (docs/connectors/business-central.md, the businessCentral* parameters below).')
+param erpProvider string = 'Rest'
+
 @minLength(1)
-@description('The ERP adapter\'s base address (Erp__BaseUrl), see docs/erp-contract.md.')
+@description('The ERP adapter\'s base address (Erp__BaseUrl), see docs/erp-contract.md. Required whatever erpProvider is; the app does not read it when erpProvider is BusinessCentral.')
 param erpBaseUrl string
 
 @allowed(['None', 'ApiKey', 'Bearer', 'Basic', 'OAuth2ClientCredentials'])
@@ -82,10 +87,37 @@ param erpAuthScope string = ''
 @description('How many ERP webhook secrets exist in Key Vault (Erp--Webhook--Secrets--0, --1): 2 while rotating, 0 when the ERP sends no webhooks (POST /api/webhooks/erp then answers 404).')
 param erpWebhookSecretCount int = 1
 
+@description('Business Central\'s service root before the tenant (BusinessCentral__BaseUrl): the online API by default; on-premises, the server instance (https://bc.example.com:7048/BC) with businessCentralTenantId empty.')
+param businessCentralBaseUrl string = 'https://api.businesscentral.dynamics.com/v2.0'
+
+@description('The Entra tenant (id or domain) of Business Central (BusinessCentral__TenantId); required when erpProvider is BusinessCentral and businessCentralAuthMode is not Basic, empty on-premises.')
+param businessCentralTenantId string = ''
+
+@description('The Business Central environment\'s name (BusinessCentral__Environment), e.g. production or sandbox.')
+param businessCentralEnvironment string = 'production'
+
+@description('The Business Central company\'s name (BusinessCentral__CompanyName), e.g. CRONUS USA, Inc.; the app looks its id up once. Required when erpProvider is BusinessCentral, unless BusinessCentral__CompanyId is set in additionalAppSettings.')
+param businessCentralCompanyName string = ''
+
+@allowed(['ClientSecret', 'ManagedIdentity', 'Basic'])
+@description('How the app signs in to Business Central (BusinessCentral__Auth__Mode): ClientSecret (an app registration, its secret in Key Vault), ManagedIdentity (the app\'s user-assigned identity, no secret) or Basic (on-premises: a user and its web service access key in Key Vault).')
+param businessCentralAuthMode string = 'ClientSecret'
+
+@description('The app registration\'s client id for ClientSecret (BusinessCentral__Auth__ClientId). For ManagedIdentity leave it empty: the app\'s own identity\'s client id is used.')
+param businessCentralAuthClientId string = ''
+
+@description('The on-premises user when businessCentralAuthMode is Basic (its web service access key is in Key Vault).')
+param businessCentralAuthUsername string = ''
+
+@minValue(0)
+@maxValue(2)
+@description('How many Business Central webhook client states exist in Key Vault (BusinessCentral--Webhook--ClientStates--0, --1): 2 while rotating, 0 for no webhook subscriptions (the reconciliation timer still applies every customer change, later). Only used when erpProvider is BusinessCentral.')
+param businessCentralWebhookClientStateCount int = 1
+
 @description('NCRONTAB (6 fields, UTC) of the product sync batch (ProductSync__Schedule); the default is hourly.')
 param productSyncSchedule string = '0 0 * * * *'
 
-@description('More app settings, never secrets: e.g. Erp__Inventory__Locations__<node id>, Erp__Orders__StatusMap__<status>, Erp__Resilience__MaxConcurrency. They cannot replace a setting this template sets.')
+@description('More app settings, never secrets: e.g. Erp__Inventory__Locations__<node id>, Erp__Orders__StatusMap__<status>, Erp__Resilience__MaxConcurrency, BusinessCentral__Orders__CustomerNumbers__<Tracktile customer id>, BusinessCentral__Items__UnitsOfMeasure__<unit>, BusinessCentral__LotJournal__ApiPath. They cannot replace a setting this template sets.')
 param additionalAppSettings object = {}
 
 @description('Object id of a person or group who operates the app: granted Key Vault Secrets Officer (to store secrets) and queue and table data access (to see and replay failures). Empty grants nothing.')
@@ -376,22 +408,46 @@ resource appSettings 'Microsoft.Web/sites/config@2024-11-01' = {
     Tracktile__Webhook__Secrets__8: '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Tracktile--Webhook--Secrets--${tracktileWebhookSecretCount > 8 ? 8 : 0}/)'
     Tracktile__Webhook__Secrets__9: '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Tracktile--Webhook--Secrets--${tracktileWebhookSecretCount > 9 ? 9 : 0}/)'
 
+    // Which ERP the app talks to. Each system's secrets are Key Vault references only when it is the ERP, so the other
+    // system's secrets need not exist in the vault (an empty setting is an unset one).
+    Erp__Provider: erpProvider
+
+    // The REST contract (erpProvider Rest).
     Erp__BaseUrl: erpBaseUrl
     Erp__Auth__Mode: erpAuthMode
     Erp__Auth__ApiKeyHeader: erpAuthApiKeyHeader
-    Erp__Auth__ApiKey: erpAuthMode == 'ApiKey' ? '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Erp--Auth--ApiKey/)' : ''
-    Erp__Auth__Token: erpAuthMode == 'Bearer' ? '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Erp--Auth--Token/)' : ''
+    Erp__Auth__ApiKey: erpProvider == 'Rest' && erpAuthMode == 'ApiKey' ? '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Erp--Auth--ApiKey/)' : ''
+    Erp__Auth__Token: erpProvider == 'Rest' && erpAuthMode == 'Bearer' ? '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Erp--Auth--Token/)' : ''
     Erp__Auth__Username: erpAuthUsername
-    Erp__Auth__Password: erpAuthMode == 'Basic' ? '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Erp--Auth--Password/)' : ''
+    Erp__Auth__Password: erpProvider == 'Rest' && erpAuthMode == 'Basic' ? '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Erp--Auth--Password/)' : ''
     Erp__Auth__TokenUrl: erpAuthTokenUrl
     Erp__Auth__ClientId: erpAuthClientId
-    Erp__Auth__ClientSecret: erpAuthMode == 'OAuth2ClientCredentials' ? '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Erp--Auth--ClientSecret/)' : ''
+    Erp__Auth__ClientSecret: erpProvider == 'Rest' && erpAuthMode == 'OAuth2ClientCredentials' ? '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Erp--Auth--ClientSecret/)' : ''
     Erp__Auth__Scope: erpAuthScope
 
     // The ERP's calls to POST /api/webhooks/erp are signed with a secret we choose and give the ERP.
     // With no secret (erpWebhookSecretCount 0) the settings are empty, which the app reads as "not set": the source is off.
-    Erp__Webhook__Secrets__0: erpWebhookSecretCount > 0 ? '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Erp--Webhook--Secrets--0/)' : ''
-    Erp__Webhook__Secrets__1: erpWebhookSecretCount > 0 ? '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Erp--Webhook--Secrets--${erpWebhookSecretCount > 1 ? 1 : 0}/)' : ''
+    Erp__Webhook__Secrets__0: erpProvider == 'Rest' && erpWebhookSecretCount > 0 ? '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Erp--Webhook--Secrets--0/)' : ''
+    Erp__Webhook__Secrets__1: erpProvider == 'Rest' && erpWebhookSecretCount > 0 ? '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Erp--Webhook--Secrets--${erpWebhookSecretCount > 1 ? 1 : 0}/)' : ''
+
+    // Business Central (erpProvider BusinessCentral; docs/connectors/business-central.md). The app checks these only
+    // when Business Central is the ERP; the values below are valid either way.
+    BusinessCentral__BaseUrl: businessCentralBaseUrl
+    BusinessCentral__TenantId: businessCentralTenantId
+    BusinessCentral__Environment: businessCentralEnvironment
+    BusinessCentral__CompanyName: businessCentralCompanyName
+    BusinessCentral__Auth__Mode: businessCentralAuthMode
+    // A managed identity signs in with its client id: the app's own (user-assigned) one unless another is given.
+    BusinessCentral__Auth__ClientId: businessCentralAuthMode == 'ManagedIdentity' && empty(businessCentralAuthClientId) ? identity.properties.clientId : businessCentralAuthClientId
+    BusinessCentral__Auth__ClientSecret: erpProvider == 'BusinessCentral' && businessCentralAuthMode == 'ClientSecret' ? '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}BusinessCentral--Auth--ClientSecret/)' : ''
+    BusinessCentral__Auth__Username: businessCentralAuthUsername
+    BusinessCentral__Auth__AccessKey: erpProvider == 'BusinessCentral' && businessCentralAuthMode == 'Basic' ? '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}BusinessCentral--Auth--AccessKey/)' : ''
+
+    // Business Central calls POST /api/webhooks/businesscentral back; the clientState it echoes is a secret we choose.
+    // With no client state (businessCentralWebhookClientStateCount 0) no subscription is made and the endpoint answers 404.
+    BusinessCentral__Webhook__NotificationUrl: erpProvider == 'BusinessCentral' ? 'https://${functionApp.properties.defaultHostName}/api/webhooks/businesscentral' : ''
+    BusinessCentral__Webhook__ClientStates__0: erpProvider == 'BusinessCentral' && businessCentralWebhookClientStateCount > 0 ? '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}BusinessCentral--Webhook--ClientStates--0/)' : ''
+    BusinessCentral__Webhook__ClientStates__1: erpProvider == 'BusinessCentral' && businessCentralWebhookClientStateCount > 0 ? '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}BusinessCentral--Webhook--ClientStates--${businessCentralWebhookClientStateCount > 1 ? 1 : 0}/)' : ''
 
     ProductSync__Schedule: productSyncSchedule
   })
@@ -409,6 +465,9 @@ output FUNCTION_APP_NAME string = functionApp.name
 output FUNCTION_APP_HOSTNAME string = functionApp.properties.defaultHostName
 output TRACKTILE_WEBHOOK_URL string = 'https://${functionApp.properties.defaultHostName}/api/webhooks/tracktile'
 output ERP_WEBHOOK_URL string = 'https://${functionApp.properties.defaultHostName}/api/webhooks/erp'
+output BUSINESS_CENTRAL_WEBHOOK_URL string = 'https://${functionApp.properties.defaultHostName}/api/webhooks/businesscentral'
+// The client id to register in Business Central (Microsoft Entra Applications) when businessCentralAuthMode is ManagedIdentity.
+output MANAGED_IDENTITY_CLIENT_ID string = identity.properties.clientId
 output KEY_VAULT_NAME string = keyVault.name
 output STORAGE_ACCOUNT_NAME string = storage.name
 output RESOURCE_GROUP_NAME string = resourceGroup().name

@@ -173,12 +173,56 @@ public partial class AppSettingsTemplateTests
     [Theory]
     [InlineData("Tracktile__Api__BaseUrl", "https://api.tracktile.io/")]
     [InlineData("Erp__Auth__Mode", "None")]
+    [InlineData("Erp__Provider", "Rest")]
+    [InlineData("BusinessCentral__Auth__Mode", "ClientSecret")]
+    [InlineData("BusinessCentral__Environment", "production")]
     [InlineData("ProductSync__Schedule", "0 0 * * * *")]
     public async Task ParameterBackedSetting_Template_DefaultsTo(string key, string expected)
     {
         var template = await CompiledTemplate.LoadAsync();
 
         Assert.Equal(expected, FunctionAppTemplateTests.DefaultOf(template, (string?)template.AppSettings()[key]));
+    }
+
+    [Fact]
+    public async Task ErpProvider_Template_OffersEveryProviderOfTheApp()
+    {
+        var template = await CompiledTemplate.LoadAsync();
+        var parameter = Assert.Single(CompiledTemplate.ParametersReadBy((string?)template.AppSettings()["Erp__Provider"] ?? ""));
+
+        // The names of TracktileFunctions.Erp.ErpProvider: an allowed value the app does not know stops it at start.
+        var providers = template.Parameter(parameter)["allowedValues"]!.AsArray().Select(p => (string?)p).ToList();
+        Assert.Equal(new[] { "Rest", "BusinessCentral" }, providers);
+    }
+
+    [Theory]
+    [InlineData("BusinessCentral__Auth__ClientSecret", "BusinessCentral--Auth--ClientSecret")]
+    [InlineData("BusinessCentral__Auth__AccessKey", "BusinessCentral--Auth--AccessKey")]
+    [InlineData("BusinessCentral__Webhook__ClientStates__0", "BusinessCentral--Webhook--ClientStates--0")]
+    [InlineData("BusinessCentral__Webhook__ClientStates__1", "BusinessCentral--Webhook--ClientStates--")]
+    [InlineData("Erp__Webhook__Secrets__0", "Erp--Webhook--Secrets--0")]
+    [InlineData("Erp__Auth__ClientSecret", "Erp--Auth--ClientSecret")]
+    public async Task ProviderSecrets_Template_AreReferencedOnlyForTheirProvider(string key, string secretName)
+    {
+        var template = await CompiledTemplate.LoadAsync();
+        var value = (string?)template.AppSettings()[key] ?? "";
+        var provider = key.StartsWith("BusinessCentral__", StringComparison.Ordinal) ? "BusinessCentral" : "Rest";
+
+        // A reference to a secret that does not exist keeps its literal text as the value: the other provider's
+        // secrets must not be referenced at all.
+        Assert.Contains(secretName, value, StringComparison.Ordinal);
+        Assert.Contains($"equals(parameters('erpProvider'), '{provider}')", value, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task BusinessCentralNotificationUrl_Template_IsTheAppsOwnWebhook()
+    {
+        var template = await CompiledTemplate.LoadAsync();
+        var value = (string?)template.AppSettings()["BusinessCentral__Webhook__NotificationUrl"] ?? "";
+
+        Assert.Contains("'https://{0}/api/webhooks/businesscentral'", value, StringComparison.Ordinal);
+        Assert.Contains(".defaultHostName", value, StringComparison.Ordinal);
+        Assert.Contains("equals(parameters('erpProvider'), 'BusinessCentral')", value, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -216,8 +260,13 @@ public partial class AppSettingsTemplateTests
         (string?)template.Parameter(parameter)["type"] == "object";
 
     private static bool IsSecretName(string key) =>
-        WebhookSlot().IsMatch(key) || key.Split("__")[^1] is "Token" or "Password" or "ApiKey" or "ClientSecret" or "Secret" or "Key";
+        WebhookSlot().IsMatch(key) || ClientStateSlot().IsMatch(key)
+        || key.Split("__")[^1] is "Token" or "Password" or "ApiKey" or "ClientSecret" or "Secret" or "Key" or "AccessKey";
 
     [GeneratedRegex(@"^(\w+?)__Webhook__Secrets__(\d+)$")]
     private static partial Regex WebhookSlot();
+
+    /// <summary>Business Central's webhook shared secrets (<c>clientState</c>).</summary>
+    [GeneratedRegex(@"^\w+?__Webhook__ClientStates__\d+$")]
+    private static partial Regex ClientStateSlot();
 }

@@ -6,6 +6,7 @@ public class OutputsTemplateTests
     [Theory]
     [InlineData("/api/webhooks/tracktile")]
     [InlineData("/api/webhooks/erp")]
+    [InlineData("/api/webhooks/businesscentral")]
     public async Task Outputs_Template_IncludeWebhookUrl(string path)
     {
         var outputs = (await CompiledTemplate.LoadAsync()).Outputs;
