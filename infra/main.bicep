@@ -445,7 +445,7 @@ resource appSettings 'Microsoft.Web/sites/config@2024-11-01' = {
 
     // Business Central calls POST /api/webhooks/businesscentral back; the clientState it echoes is a secret we choose.
     // With no client state (businessCentralWebhookClientStateCount 0) no subscription is made and the endpoint answers 404.
-    BusinessCentral__Webhook__NotificationUrl: erpProvider == 'BusinessCentral' ? 'https://${functionApp.properties.defaultHostName}/api/webhooks/businesscentral' : ''
+    BusinessCentral__Webhook__NotificationUrl: erpProvider == 'BusinessCentral' && businessCentralWebhookClientStateCount > 0 ? 'https://${functionApp.properties.defaultHostName}/api/webhooks/businesscentral' : ''
     BusinessCentral__Webhook__ClientStates__0: erpProvider == 'BusinessCentral' && businessCentralWebhookClientStateCount > 0 ? '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}BusinessCentral--Webhook--ClientStates--0/)' : ''
     BusinessCentral__Webhook__ClientStates__1: erpProvider == 'BusinessCentral' && businessCentralWebhookClientStateCount > 0 ? '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}BusinessCentral--Webhook--ClientStates--${businessCentralWebhookClientStateCount > 1 ? 1 : 0}/)' : ''
 

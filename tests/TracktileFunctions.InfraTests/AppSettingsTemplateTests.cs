@@ -223,6 +223,7 @@ public partial class AppSettingsTemplateTests
         Assert.Contains("'https://{0}/api/webhooks/businesscentral'", value, StringComparison.Ordinal);
         Assert.Contains(".defaultHostName", value, StringComparison.Ordinal);
         Assert.Contains("equals(parameters('erpProvider'), 'BusinessCentral')", value, StringComparison.Ordinal);
+        Assert.Contains("parameters('businessCentralWebhookClientStateCount')", value, StringComparison.Ordinal); // no URL without a clientState: the app refuses that pair at start
     }
 
     [Fact]

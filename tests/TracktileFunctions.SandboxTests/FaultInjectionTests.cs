@@ -31,6 +31,17 @@ public sealed class FaultInjectionTests : SandboxTestBase
     }
 
     [Fact]
+    public async Task CreateSalesOrder_LostAnswer_TakesEffectButTheClientGetsNoAnswer()
+    {
+        State.AddFault(FaultRule.LostAnswer("POST", "/erp/sales-orders", TimeSpan.FromMilliseconds(200)));
+
+        await Assert.ThrowsAsync<HttpRequestException>(() => SendErpAsync(HttpMethod.Post, "sales-orders", SalesOrderJson("ord_1"), "tracktile-order-ord_1"));
+
+        Assert.Equal("SO-1", Assert.Single(State.SalesOrders).Id);
+        Assert.Equal(FaultKind.LostAnswer, Assert.Single(State.Calls).Fault);
+    }
+
+    [Fact]
     public async Task CreateSalesOrder_FaultAfterTwo_ThirdRequestFailsOthersPass()
     {
         State.AddFault(FaultRule.Error("POST", "/erp/sales-orders", 500, times: 1) with { After = 2 });

@@ -12,6 +12,3 @@ public sealed class BusinessCentralApiException(int status, string? errorCode, s
     /// <summary>408, 409 (changed meanwhile: read again), 429, 5xx, no answer, and 401/403 (a credential fixed in configuration) are retried; other 4xx are permanent.</summary>
     public override bool IsTransient => Status == 409 || base.IsTransient;
 }
-
-/// <summary>Something Business Central needs is not there yet (an item the product batch has not written, a sales order not created yet): retried later.</summary>
-public sealed class BusinessCentralNotReadyException(string message) : Exception(message);

@@ -32,7 +32,7 @@ public sealed class BusinessCentralCredential
 
     private static readonly TokenRequestContext Request = new([BusinessCentralOptions.Scope]);
 
-    private readonly TokenCredential? _token;
+    private readonly Lazy<TokenCredential>? _token;
     private readonly AuthenticationHeaderValue? _basic;
 
     /// <summary>Builds the credential for <paramref name="options"/>.</summary>
@@ -49,11 +49,12 @@ public sealed class BusinessCentralCredential
             return;
         }
 
-        _token = Create(o, transport);
+        // Built on first use: when Business Central is not the ERP its settings are empty, and nothing must fail for it.
+        _token = new Lazy<TokenCredential>(() => Create(o, transport));
     }
 
     /// <summary>The credential's kind, for logs (never its secret).</summary>
-    public string Description => _token?.GetType().Name ?? "Basic";
+    public string Description => _token?.Value.GetType().Name ?? "Basic";
 
     /// <summary>The Authorization header of the next request.</summary>
     /// <exception cref="BusinessCentralApiException">Entra refused (a transient failure: the credential is fixed in configuration).</exception>
@@ -66,7 +67,7 @@ public sealed class BusinessCentralCredential
 
         try
         {
-            var token = await _token!.GetTokenAsync(Request, cancellationToken).ConfigureAwait(false);
+            var token = await _token!.Value.GetTokenAsync(Request, cancellationToken).ConfigureAwait(false);
             return new AuthenticationHeaderValue("Bearer", token.Token);
         }
         catch (CredentialUnavailableException ex)

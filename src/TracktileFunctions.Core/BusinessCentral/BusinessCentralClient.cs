@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using TracktileFunctions.Http;
+using TracktileFunctions.Processing;
 
 namespace TracktileFunctions.BusinessCentral;
 
@@ -81,12 +82,12 @@ public sealed class BusinessCentralClient(HttpClient http, BusinessCentralCompan
     public async Task<JsonElement?> PatchAsync(string keySegment, object body, string etag, CancellationToken cancellationToken)
         => await SendAsync(HttpMethod.Patch, await CompanyPathAsync(keySegment, cancellationToken).ConfigureAwait(false), body, etag, cancellationToken).ConfigureAwait(false);
 
-    /// <summary>Deletes an entity; false when it was gone already.</summary>
+    /// <summary>Deletes an entity (<c>If-Match: *</c>, which Business Central's docs require); false when it was gone already.</summary>
     public async Task<bool> DeleteAsync(string keySegment, CancellationToken cancellationToken)
     {
         try
         {
-            await SendAsync(HttpMethod.Delete, await CompanyPathAsync(keySegment, cancellationToken).ConfigureAwait(false), null, null, cancellationToken).ConfigureAwait(false);
+            await SendAsync(HttpMethod.Delete, await CompanyPathAsync(keySegment, cancellationToken).ConfigureAwait(false), null, "*", cancellationToken).ConfigureAwait(false);
             return true;
         }
         catch (BusinessCentralApiException ex) when (ex.Status == 404)
@@ -141,6 +142,9 @@ public sealed class BusinessCentralClient(HttpClient http, BusinessCentralCompan
         => entity.ValueKind == JsonValueKind.Object && entity.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String
            && value.GetString() is { Length: > 0 } text ? text : null;
 
+    /// <summary>A URL in the company's standard API.</summary>
+    public Task<Uri> CompanyUriAsync(string relative, CancellationToken cancellationToken) => CompanyPathAsync(relative, cancellationToken);
+
     private async Task<Uri> CompanyPathAsync(string relative, CancellationToken cancellationToken)
         => new(_options.ApiRoot, $"companies({await company.IdAsync(this, cancellationToken).ConfigureAwait(false):D})/{relative}");
 
@@ -157,7 +161,7 @@ public sealed class BusinessCentralCompany(IOptions<BusinessCentralOptions> opti
     private Guid? _id = Guid.TryParse(options.Value.CompanyId, out var id) ? id : null;
 
     /// <summary>The company's id.</summary>
-    /// <exception cref="BusinessCentralNotReadyException">No company has the configured name (a setting to fix: events wait, retried).</exception>
+    /// <exception cref="NotReadyException">No company has the configured name (a setting to fix: events wait, retried).</exception>
     public async Task<Guid> IdAsync(BusinessCentralClient client, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(client);
@@ -180,7 +184,7 @@ public sealed class BusinessCentralCompany(IOptions<BusinessCentralOptions> opti
             var found = page is { } body && body.TryGetProperty("value", out var value) && value.GetArrayLength() > 0
                 && value[0].TryGetProperty("id", out var companyId) && companyId.TryGetGuid(out var guid)
                     ? guid
-                    : throw new BusinessCentralNotReadyException(
+                    : throw new NotReadyException(
                         $"Business Central has no company named '{name}' in this environment (check BusinessCentral:CompanyName, or set BusinessCentral:CompanyId)");
             _id = found;
             return found;

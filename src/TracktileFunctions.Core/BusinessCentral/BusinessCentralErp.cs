@@ -13,9 +13,11 @@ namespace TracktileFunctions.BusinessCentral;
 /// <c>externalDocumentNumber</c> (the Tracktile order id), items by <c>number</c>, journal lines by their document
 /// number. Updates carry <c>If-Match</c>; a 409 (changed meanwhile) is read again and retried.
 /// </summary>
-public sealed class BusinessCentralErp(BusinessCentralClient bc, TracktileClient tracktile, SyncStateStore state, IOptions<BusinessCentralOptions> options) : IErp
+public sealed class BusinessCentralErp(
+    BusinessCentralClient bc, TracktileClient tracktile, SyncStateStore state, IOptions<BusinessCentralOptions> options, TimeProvider timeProvider) : IErp
 {
     private const int MaxConflictRetries = 3;
+
     private const string Cancelled = "cancelled";
 
     private readonly BusinessCentralOptions _options = options.Value;
@@ -57,7 +59,7 @@ public sealed class BusinessCentralErp(BusinessCentralClient bc, TracktileClient
         var lines = new JsonArray();
         foreach (var line in order.Lines)
         {
-            var item = line.ErpItemId ?? throw new BusinessCentralNotReadyException(
+            var item = line.ErpItemId ?? throw new NotReadyException(
                 $"product {line.ProductId} of order {order.ExternalId} is not a Business Central item yet (the product batch creates it; retried)");
             var bcLine = new JsonObject { ["lineType"] = "Item", ["lineObjectNumber"] = item, ["quantity"] = line.Quantity, ["sequence"] = line.LineNumber * 10_000 };
             if (line.UnitPrice is { } price)
@@ -69,7 +71,30 @@ public sealed class BusinessCentralErp(BusinessCentralClient bc, TracktileClient
         }
 
         body["salesOrderLines"] = lines; // deep insert: the order and its lines in one call, all or nothing
-        var created = await bc.CreateAsync("salesOrders", body, cancellationToken).ConfigureAwait(false);
+        if (order.Attempts?.LastSentAt is { } sent && timeProvider.GetUtcNow() - sent < ErpCreateAttempts.SettleTime)
+        {
+            // An earlier attempt sent the create and lost the answer: Business Central may still be committing it (it
+            // queues requests and runs one up to 8 minutes). Look again later rather than create a second order.
+            throw new NotReadyException(
+                $"order {order.ExternalId}: a create sent at {sent:O} got no answer and no sales order is found yet; looked up again before any new create");
+        }
+
+        if (order.Attempts is { } attempts)
+        {
+            await attempts.SendingAsync().ConfigureAwait(false);
+        }
+
+        JsonElement created;
+        try
+        {
+            created = await bc.CreateAsync("salesOrders", body, cancellationToken).ConfigureAwait(false);
+        }
+        catch (BusinessCentralApiException ex) when (ex.Status is >= 400 and < 500 and not 408 && order.Attempts is { } refused)
+        {
+            await refused.RefusedAsync().ConfigureAwait(false); // an answer: nothing was made, the next attempt may create
+            throw;
+        }
+
         return new ErpCreated(Id(created), Replayed: false);
     }
 
@@ -90,12 +115,13 @@ public sealed class BusinessCentralErp(BusinessCentralClient bc, TracktileClient
                 : $"sales order {erpId} was gone already (posted or deleted in Business Central)";
         }
 
-        if (_options.Orders.StatusField is not { Length: > 0 } field)
+        if (_options.Orders.StatusField is not { Length: > 0 } field || _options.Orders.StatusApiPath is not { Length: > 0 } statusApi)
         {
             return $"not changed: a Business Central sales order has no free status for {update.TracktileStatus} (BusinessCentral:Orders:StatusField is not set)";
         }
 
-        return await PatchAsync(key, new JsonObject { [field] = update.Status }, cancellationToken).ConfigureAwait(false)
+        var onPage = await bc.CustomPathAsync(statusApi, BusinessCentralClient.Key(_options.Orders.StatusEntitySet, erpId), cancellationToken).ConfigureAwait(false);
+        return await PatchAsync(onPage, new JsonObject { [field] = update.Status }, cancellationToken).ConfigureAwait(false)
             ? $"sales order {erpId} {field} -> {update.Status}"
             : $"sales order {erpId} is gone (posted or deleted in Business Central): {update.TracktileStatus} not applied";
     }
@@ -120,7 +146,7 @@ public sealed class BusinessCentralErp(BusinessCentralClient bc, TracktileClient
         {
             return await bc.FindAsync("salesShipments", $"externalDocumentNumber eq {BusinessCentralClient.Literal(external)}", cancellationToken).ConfigureAwait(false) is { } posted
                 ? $"already shipped: order {orderId} is posted as {BusinessCentralClient.Text(posted, "number")}"
-                : throw new BusinessCentralNotReadyException($"order {orderId} has no sales order in Business Central yet (shipment {confirmation.ShipmentId} waits for it)");
+                : throw new NotReadyException($"order {orderId} has no sales order in Business Central yet (shipment {confirmation.ShipmentId} waits for it)");
         }
 
         if (salesOrder.TryGetProperty("fullyShipped", out var fully) && fully.ValueKind == JsonValueKind.True)
@@ -128,8 +154,26 @@ public sealed class BusinessCentralErp(BusinessCentralClient bc, TracktileClient
             return $"already shipped: sales order {BusinessCentralClient.Text(salesOrder, "number")}";
         }
 
-        var action = shipments.Action == BusinessCentralShipmentAction.Custom ? shipments.CustomActionPath!.Trim('/') : "Microsoft.NAV.shipAndInvoice";
-        await bc.InvokeAsync(BusinessCentralClient.Key("salesOrders", Id(salesOrder)), action, cancellationToken).ConfigureAwait(false);
+        var custom = shipments.Action == BusinessCentralShipmentAction.Custom;
+        var action = custom ? shipments.CustomActionPath!.Trim('/') : "Microsoft.NAV.shipAndInvoice";
+        var target = custom
+            ? await bc.CustomPathAsync(shipments.CustomApiPath!, $"{BusinessCentralClient.Key(shipments.CustomEntitySet, Id(salesOrder))}/{action}", cancellationToken).ConfigureAwait(false)
+            : await bc.CompanyUriAsync($"{BusinessCentralClient.Key("salesOrders", Id(salesOrder))}/{action}", cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await bc.SendAsync(HttpMethod.Post, target, null, null, cancellationToken).ConfigureAwait(false);
+        }
+        catch (BusinessCentralApiException ex) when (ex.Status == 404)
+        {
+            // Posted (and so deleted) by a concurrent confirmation of the same order between our read and our call.
+            if (await bc.FindAsync("salesShipments", $"externalDocumentNumber eq {BusinessCentralClient.Literal(external)}", cancellationToken).ConfigureAwait(false) is { } posted)
+            {
+                return $"already shipped: order {orderId} is posted as {BusinessCentralClient.Text(posted, "number")}";
+            }
+
+            throw;
+        }
+
         return $"{action} on sales order {BusinessCentralClient.Text(salesOrder, "number")} for shipment {confirmation.ShipmentId}";
     }
 
@@ -140,13 +184,20 @@ public sealed class BusinessCentralErp(BusinessCentralClient bc, TracktileClient
         var number = BusinessCentralMapping.ItemNumber(product, _options.Items.NumberProperty);
         var wanted = BusinessCentralMapping.ItemFields(product, _options.Items);
         var filter = $"number eq {BusinessCentralClient.Literal(number)}";
+        if (product.ErpKey is { Length: > 0 } previous && !string.Equals(previous, number, StringComparison.OrdinalIgnoreCase))
+        {
+            // The product's number field changed (a new SKU): the item it had is renamed, never left behind for a new one.
+            wanted["number"] = number;
+            filter = $"number eq {BusinessCentralClient.Literal(previous)} or number eq {BusinessCentralClient.Literal(number)}";
+        }
+
         for (var attempt = 1; ; attempt++)
         {
             var item = await bc.FindAsync("items", filter, cancellationToken).ConfigureAwait(false);
             if (item is null)
             {
                 var body = (JsonObject)wanted.DeepClone();
-                body["number"] = number;
+                body["number"] = number; // (also when renaming: neither the old nor the new number exists)
                 body["type"] = _options.Items.Type;
                 try
                 {
@@ -188,13 +239,18 @@ public sealed class BusinessCentralErp(BusinessCentralClient bc, TracktileClient
                 "Business Central's standard API has no item journal and no lots: set BusinessCentral:LotJournal:ApiPath to your lot journal API page (docs/connectors/business-central.md), then replay");
         }
 
-        var item = (await state.GetAsync(ErpProductConsumer.Scope, movement.ProductId, cancellationToken).ConfigureAwait(false))?.TargetId ?? throw new BusinessCentralNotReadyException(
+        var item = (await state.GetAsync(ErpProductConsumer.Scope, movement.ProductId, cancellationToken).ConfigureAwait(false))?.TargetId ?? throw new NotReadyException(
             $"product {movement.ProductId} is not a Business Central item yet (the product batch creates it; retried)");
         var f = journal.Fields;
         var document = BusinessCentralMapping.DocumentNumber(idempotencyKey);
         var lines = await bc.CustomPathAsync(apiPath, journal.EntitySet, cancellationToken).ConfigureAwait(false);
         var found = await bc.GetAsync(new Uri($"{lines}?$filter={Uri.EscapeDataString($"{f.DocumentNumber} eq {BusinessCentralClient.Literal(document)}")}"), cancellationToken).ConfigureAwait(false);
         var line = found is { } page && page.TryGetProperty("value", out var value) && value.GetArrayLength() > 0 ? value[0].Clone() : (JsonElement?)null;
+        if (line is null && await bc.FindAsync("itemLedgerEntries", $"documentNumber eq {BusinessCentralClient.Literal(document)}", cancellationToken).ConfigureAwait(false) is not null)
+        {
+            return; // posted by an earlier attempt: Business Central deleted the journal line, its ledger entry remains
+        }
+
         if (line is null)
         {
             var (entryType, quantity) = movement.MovementType switch
@@ -259,15 +315,24 @@ public sealed class BusinessCentralErp(BusinessCentralClient bc, TracktileClient
 
     /// <summary>Reads, then patches what differs with the read's ETag; on 409, reads again. False when the entity is gone.</summary>
     private async Task<bool> PatchAsync(string key, JsonObject wanted, CancellationToken cancellationToken)
+        => await PatchAsync(await bc.CompanyUriAsync(key, cancellationToken).ConfigureAwait(false), wanted, cancellationToken).ConfigureAwait(false);
+
+    private async Task<bool> PatchAsync(Uri entity, JsonObject wanted, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
-            if (await bc.GetEntityAsync(key, cancellationToken).ConfigureAwait(false) is not { } entity)
+            JsonElement current;
+            try
+            {
+                current = await bc.GetAsync(entity, cancellationToken).ConfigureAwait(false)
+                    ?? throw new BusinessCentralApiException(204, Http.JsonHttp.MalformedResponse, null, "an entity read with no body");
+            }
+            catch (BusinessCentralApiException ex) when (ex.Status == 404)
             {
                 return false;
             }
 
-            var changed = BusinessCentralMapping.Changed(wanted, entity);
+            var changed = BusinessCentralMapping.Changed(wanted, current);
             if (changed.Count == 0)
             {
                 return true;
@@ -275,7 +340,7 @@ public sealed class BusinessCentralErp(BusinessCentralClient bc, TracktileClient
 
             try
             {
-                await bc.PatchAsync(key, changed, BusinessCentralClient.ETag(entity), cancellationToken).ConfigureAwait(false);
+                await bc.SendAsync(HttpMethod.Patch, entity, changed, BusinessCentralClient.ETag(current), cancellationToken).ConfigureAwait(false);
                 return true;
             }
             catch (BusinessCentralApiException ex) when (ex.IsEntityChanged && attempt < MaxConflictRetries)

@@ -23,9 +23,9 @@ public static class BusinessCentralMapping
     public const int DisplayNameLength = 100;
 
     /// <summary>Business Central customer fields <-> the members of the synced <c>address</c> object.</summary>
-    public static readonly IReadOnlyList<(string Bc, string Member)> AddressFields =
+    public static readonly IReadOnlyList<(string Bc, string Member, int Length)> AddressFields =
     [
-        ("addressLine1", "line1"), ("addressLine2", "line2"), ("city", "city"), ("state", "state"), ("country", "country"), ("postalCode", "postalCode"),
+        ("addressLine1", "line1", 100), ("addressLine2", "line2", 50), ("city", "city", 30), ("state", "state", 30), ("country", "country", 10), ("postalCode", "postalCode", 20),
     ];
 
     /// <summary>The item number for a product: its <paramref name="numberProperty"/> field, checked against Code[20].</summary>
@@ -100,7 +100,7 @@ public static class BusinessCentralMapping
             ["phone"] = BusinessCentralClient.Text(customer, "phoneNumber"),
         };
         var address = new JsonObject();
-        foreach (var (bc, member) in AddressFields)
+        foreach (var (bc, member, _) in AddressFields)
         {
             if (BusinessCentralClient.Text(customer, bc) is { } text)
             {
@@ -126,11 +126,12 @@ public static class BusinessCentralMapping
             ["phoneNumber"] = Text(synced, "phone", 30),
         };
         var address = synced.ValueKind == JsonValueKind.Object && synced.TryGetProperty("address", out var a) ? a : default;
-        foreach (var (bc, member) in AddressFields)
+        foreach (var (bc, member, length) in AddressFields)
         {
+            // Cut to Business Central's field lengths (a longer value would be refused, and stop the sync).
             fields[bc] = address.ValueKind switch
             {
-                JsonValueKind.Object => Text(address, member, 100),
+                JsonValueKind.Object => Text(address, member, length),
                 JsonValueKind.String when bc == "addressLine1" => Truncate(address.GetString() ?? "", 100),
                 _ => "",
             };

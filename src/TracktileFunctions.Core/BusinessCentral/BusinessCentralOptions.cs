@@ -60,12 +60,40 @@ public sealed class BusinessCentralOptions : IValidatableObject
     [Range(1, 20_000)]
     public int PageSize { get; set; } = 1_000;
 
-    /// <summary>Timeouts, retries and the cap on calls in flight (Business Central allows 5 per user).</summary>
+    /// <summary>
+    /// Timeouts, retries and the cap on calls in flight (Business Central allows 5 per user). The total stays under
+    /// <c>Processing:HandlerTimeoutSeconds</c> (240), so a slow call fails as itself rather than as the handler's timeout.
+    /// </summary>
     [Required]
-    public ApiResilienceOptions Resilience { get; set; } = new() { MaxConcurrency = 5, AttemptTimeoutSeconds = 100, TotalTimeoutSeconds = 300 };
+    public ApiResilienceOptions Resilience { get; set; } = new() { MaxConcurrency = 5, AttemptTimeoutSeconds = 100, TotalTimeoutSeconds = 200 };
 
     /// <summary>Set by the app: whether Business Central is the ERP (<c>Erp:Provider</c>). Its settings are checked only then.</summary>
     public bool Enabled { get; set; }
+
+    /// <summary>
+    /// Reads an empty app setting as an unset one (Azure cannot tell them apart): empty URLs, secrets and lists are
+    /// dropped and an empty environment is <c>production</c>.
+    /// </summary>
+    public void Normalize()
+    {
+        static string? Unset(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+        Environment = Unset(Environment) ?? "production";
+        TenantId = Unset(TenantId);
+        CompanyId = Unset(CompanyId);
+        Auth.AuthorityHost = Unset(Auth.AuthorityHost);
+        Webhook.NotificationUrl = Unset(Webhook.NotificationUrl);
+        Webhook.ClientStates = [.. Webhook.ClientStates.Where(s => !string.IsNullOrEmpty(s))];
+        Webhook.Resources = [.. Webhook.Resources.Where(r => !string.IsNullOrWhiteSpace(r)).Select(r => r.Trim())];
+        if (Webhook.Resources.Count == 0)
+        {
+            Webhook.Resources = ["customers"];
+        }
+
+        Orders.StatusField = Unset(Orders.StatusField);
+        Orders.StatusApiPath = Unset(Orders.StatusApiPath);
+        Shipments.CustomApiPath = Unset(Shipments.CustomApiPath);
+        LotJournal.ApiPath = Unset(LotJournal.ApiPath);
+    }
 
     /// <summary>The root of the standard API: <c>{BaseUrl}/{tenant}/{environment}/api/v2.0/</c>.</summary>
     public Uri ApiRoot => new(ServiceRoot, "api/v2.0/");
@@ -96,6 +124,16 @@ public sealed class BusinessCentralOptions : IValidatableObject
         if (Auth.Mode != BusinessCentralAuthMode.Basic && string.IsNullOrEmpty(TenantId))
         {
             yield return new("BusinessCentral:TenantId is required with Entra ID sign-in (BusinessCentral:Auth:Mode is not Basic).", [nameof(TenantId)]);
+        }
+
+        if (Webhook.ClientStates.Any(s => s.Length > 2_048))
+        {
+            yield return new("BusinessCentral:Webhook:ClientStates: Business Central accepts a clientState of at most 2,048 characters.", [nameof(Webhook)]);
+        }
+
+        if (Webhook.NotificationUrl is not null && Webhook.ClientStates.Count == 0)
+        {
+            yield return new("BusinessCentral:Webhook:ClientStates:0 is required with BusinessCentral:Webhook:NotificationUrl (it authenticates the notifications).", [nameof(Webhook)]);
         }
 
         foreach (var result in NestedValidation.Validate(SectionName, (nameof(Auth), Auth), (nameof(Items), Items), (nameof(Orders), Orders),
@@ -216,8 +254,22 @@ public enum BusinessCentralMissingCustomer
 }
 
 /// <summary>Tracktile orders -> Business Central sales orders.</summary>
-public sealed class BusinessCentralOrderOptions
+public sealed class BusinessCentralOrderOptions : IValidatableObject
 {
+    /// <inheritdoc />
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (!string.IsNullOrWhiteSpace(StatusField) && string.IsNullOrWhiteSpace(StatusApiPath))
+        {
+            yield return new("BusinessCentral:Orders:StatusApiPath is required with BusinessCentral:Orders:StatusField (standard API pages cannot carry a field of your own).", [nameof(StatusApiPath)]);
+        }
+
+        if (WhenCustomerMissing == BusinessCentralMissingCustomer.UseDefault && string.IsNullOrWhiteSpace(DefaultCustomerNumber))
+        {
+            yield return new("BusinessCentral:Orders:DefaultCustomerNumber is required when BusinessCentral:Orders:WhenCustomerMissing is UseDefault.", [nameof(DefaultCustomerNumber)]);
+        }
+    }
+
     /// <summary>
     /// Tracktile customer id -> Business Central customer number. Checked first; then the customer sync's link; then
     /// <see cref="WhenCustomerMissing"/>.
@@ -246,9 +298,17 @@ public sealed class BusinessCentralOrderOptions
 
     /// <summary>
     /// A sales order field that receives each status (mapped by <c>Erp:Orders:StatusMap</c>), for a company that added
-    /// one (an AL table extension exposed on its API); empty: statuses other than <c>cancelled</c> change nothing in BC.
+    /// one; empty: statuses other than <c>cancelled</c> change nothing in Business Central. Standard API pages cannot be
+    /// extended, so the field lives on the company's own API page over sales orders: <see cref="StatusApiPath"/>.
     /// </summary>
     public string? StatusField { get; set; }
+
+    /// <summary>The API route (<c>{publisher}/{group}/{version}</c>) of the company's page that has <see cref="StatusField"/>.</summary>
+    public string? StatusApiPath { get; set; }
+
+    /// <summary>That page's entity set, keyed by the sales order's id (SystemId).</summary>
+    [Required]
+    public string StatusEntitySet { get; set; } = "salesOrders";
 }
 
 /// <summary>What confirms a Tracktile shipment in Business Central.</summary>
@@ -270,15 +330,26 @@ public sealed class BusinessCentralShipmentOptions : IValidatableObject
     /// <summary>The action.</summary>
     public BusinessCentralShipmentAction Action { get; set; } = BusinessCentralShipmentAction.ShipAndInvoice;
 
-    /// <summary>For <see cref="BusinessCentralShipmentAction.Custom"/>: the bound action's path after <c>salesOrders({id})/</c>, e.g. <c>Microsoft.NAV.ship</c>.</summary>
+    /// <summary>For <see cref="BusinessCentralShipmentAction.Custom"/>: the bound action after <c>salesOrders({id})/</c>, e.g. <c>Microsoft.NAV.ship</c>.</summary>
     public string? CustomActionPath { get; set; }
+
+    /// <summary>
+    /// For <see cref="BusinessCentralShipmentAction.Custom"/>: the API route (<c>{publisher}/{group}/{version}</c>) of
+    /// the company's page that has the action (standard API pages cannot be extended), its entity set keyed by the sales
+    /// order's id.
+    /// </summary>
+    public string? CustomApiPath { get; set; }
+
+    /// <summary>That page's entity set.</summary>
+    [Required]
+    public string CustomEntitySet { get; set; } = "salesOrders";
 
     /// <inheritdoc />
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        if (Action == BusinessCentralShipmentAction.Custom && string.IsNullOrWhiteSpace(CustomActionPath))
+        if (Action == BusinessCentralShipmentAction.Custom && (string.IsNullOrWhiteSpace(CustomActionPath) || string.IsNullOrWhiteSpace(CustomApiPath)))
         {
-            yield return new("BusinessCentral:Shipments:CustomActionPath is required when BusinessCentral:Shipments:Action is Custom.", [nameof(CustomActionPath)]);
+            yield return new("BusinessCentral:Shipments:CustomActionPath and CustomApiPath are required when BusinessCentral:Shipments:Action is Custom.", [nameof(CustomActionPath)]);
         }
     }
 }
@@ -355,18 +426,18 @@ public sealed class BusinessCentralWebhookOptions
     [Url]
     public string? NotificationUrl { get; set; }
 
-    /// <summary>The shared secrets Business Central sends back as <c>clientState</c>; the first is used for new subscriptions, all are accepted (rotation).</summary>
+    /// <summary>The shared secrets Business Central sends back as <c>clientState</c> (at most 2,048 characters); the first is used for new subscriptions, all are accepted (rotation).</summary>
     public List<string> ClientStates { get; set; } = [];
 
-    /// <summary>The entity sets subscribed to (only customers are synced today).</summary>
-    public List<string> Resources { get; set; } = ["customers"];
+    /// <summary>The entity sets subscribed to (default: <c>customers</c>, the only one synced today).</summary>
+    public List<string> Resources { get; set; } = [];
 
     /// <summary>Subscriptions expiring sooner than this are renewed (they last 3 days).</summary>
     [Range(1, 70)]
     public int RenewBeforeHours { get; set; } = 36;
 
-    /// <summary>Minutes between reconciliation runs (customers changed since the last run, so a lost notification is still applied).</summary>
-    [Range(1, 1_440)]
+    /// <summary>Minutes between reconciliation runs (customers changed since the last run, so a lost notification is still applied); at least 5, the timer's tick.</summary>
+    [Range(5, 1_440)]
     public int ReconcileEveryMinutes { get; set; } = 15;
 
     /// <summary>How far back each reconciliation re-reads before its last run (clock differences, slow commits).</summary>

@@ -25,7 +25,7 @@ public static class BusinessCentralServiceCollectionExtensions
             .PostConfigure(o =>
             {
                 o.Enabled = isTheErp;
-                o.Webhook.ClientStates = [.. o.Webhook.ClientStates.Where(s => !string.IsNullOrEmpty(s))];
+                o.Normalize();
             })
             .ValidateDataAnnotations()
             .ValidateOnStart();

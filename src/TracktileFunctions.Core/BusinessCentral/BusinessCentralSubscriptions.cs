@@ -84,7 +84,7 @@ public sealed partial class BusinessCentralSubscriptions(
 
                 await SaveAsync(set, result, cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is BusinessCentralApiException or BusinessCentralNotReadyException)
+            catch (Exception ex) when (ex is BusinessCentralApiException or NotReadyException)
             {
                 LogFailed(set, ex.Message);
                 failed[set] = ex.Message;

@@ -63,6 +63,11 @@ public sealed partial class BusinessCentralWebhook(
             return new HttpReply(400, "not a Business Central notification");
         }
 
+        if (accepted.Count == 0 && refused == 0)
+        {
+            return HttpReply.Accepted; // nothing in it; a 4xx would make Business Central delete the subscription
+        }
+
         if (accepted.Count == 0)
         {
             LogRefused(refused);

@@ -17,6 +17,13 @@ public sealed record ErpSalesOrder(
     /// <summary>The ERP's id of the customer, when the customer sync has linked it (not sent: each ERP uses it its own way).</summary>
     [JsonIgnore]
     public string? ErpCustomerId { get; init; }
+
+    /// <summary>
+    /// The record of this order's create attempts (not sent): an ERP without idempotency keys notes when a create goes
+    /// out, and after a lost answer looks up and waits for it rather than create a second order.
+    /// </summary>
+    [JsonIgnore]
+    public ErpCreateAttempts? Attempts { get; init; }
 }
 
 /// <summary>One sales order line.</summary>
@@ -64,4 +71,30 @@ public sealed record ErpProduct(
     /// <summary>The product as Tracktile returned it (not sent), for ERPs whose item key is another of its fields.</summary>
     [JsonIgnore]
     public System.Text.Json.JsonElement Source { get; init; }
+
+    /// <summary>The ERP's key of the item as last written (not sent), so a changed key renames the item instead of making another.</summary>
+    [JsonIgnore]
+    public string? ErpKey { get; init; }
+}
+
+/// <summary>
+/// When a sales order create last went out without an answer, kept in the order's sync state by the consumer, so an ERP
+/// without idempotency keys never sends a second create while the first may still be committing.
+/// </summary>
+/// <param name="lastSentAt">When an earlier attempt sent a create whose outcome is unknown; null when none did.</param>
+/// <param name="sending">Notes (durably) that a create goes out now.</param>
+/// <param name="refused">Notes that the ERP refused it (an answer: nothing was made).</param>
+public sealed class ErpCreateAttempts(DateTimeOffset? lastSentAt, Func<Task> sending, Func<Task> refused)
+{
+    /// <summary>How long a create whose answer was lost may take to appear before it is sent again (Business Central runs an operation up to 8 minutes).</summary>
+    public static TimeSpan SettleTime { get; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>When an earlier attempt sent a create whose outcome is unknown; null when none did.</summary>
+    public DateTimeOffset? LastSentAt { get; } = lastSentAt;
+
+    /// <summary>Call right before the create goes out.</summary>
+    public Task SendingAsync() => sending();
+
+    /// <summary>Call when the ERP answered with a refusal (nothing was made).</summary>
+    public Task RefusedAsync() => refused();
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.Extensions.Options;
 using TracktileFunctions.Erp;
 using TracktileFunctions.Messaging;
@@ -19,13 +20,15 @@ namespace TracktileFunctions.Processing;
 /// current status is read from Tracktile and that is what the ERP gets.
 /// </remarks>
 public sealed class ErpOrderConsumer(
-    TracktileClient tracktile, IErp erp, SyncStateStore state, IOptions<ErpOrderOptions> options, IOptions<TracktileClientOptions> tracktileOptions)
+    TracktileClient tracktile, IErp erp, SyncStateStore state, IOptions<ErpOrderOptions> options, IOptions<TracktileClientOptions> tracktileOptions,
+    TimeProvider timeProvider)
     : IEventConsumer
 {
     /// <summary>The state scope (table partition) of ERP sales orders.</summary>
     public const string Scope = "erp-order";
 
     private const string Cancelled = "cancelled";
+    private const string CreateSentPrefix = "create-sent:";
 
     private readonly ErpOrderOptions _options = options.Value;
     private readonly string _statusProperty = tracktileOptions.Value.OrderStatusProperty;
@@ -74,7 +77,8 @@ public sealed class ErpOrderConsumer(
             {
                 order ??= await tracktile.GetOrderAsync(orderId, cancellationToken).ConfigureAwait(false);
                 var salesOrder = await LinkedAsync(ErpOrderMapping.ToSalesOrder(order, ErpOrderMapping.MapStatus(status, _options), evt), cancellationToken).ConfigureAwait(false);
-                var created = await erp.CreateSalesOrderAsync(salesOrder, ErpOrderMapping.CreateKey(orderId), cancellationToken).ConfigureAwait(false);
+                var created = await erp.CreateSalesOrderAsync(salesOrder with { Attempts = CreateAttempts(record) }, ErpOrderMapping.CreateKey(orderId), cancellationToken).ConfigureAwait(false);
+                record.Hash = null;
                 erpId = created.Id;
                 record.TargetId = erpId; // kept at once: whatever fails next, this order is never created again
                 await state.CheckpointAsync(record).ConfigureAwait(false);
@@ -115,6 +119,25 @@ public sealed class ErpOrderConsumer(
 
         var update = new ErpSalesOrderStatusUpdate(ErpOrderMapping.MapStatus(status, _options), time, eventId) { TracktileStatus = status };
         return await erp.UpdateSalesOrderStatusAsync(erpId, update, ErpOrderMapping.StatusKey(eventId), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The order's create attempts, kept in its record (<see cref="SyncRecord.Hash"/>) under the order's lock.</summary>
+    private ErpCreateAttempts CreateAttempts(SyncRecord record)
+    {
+        DateTimeOffset? lastSent = record.Hash is { } pending && pending.StartsWith(CreateSentPrefix, StringComparison.Ordinal)
+            && DateTimeOffset.TryParse(pending[CreateSentPrefix.Length..], CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var at) ? at : null;
+        return new ErpCreateAttempts(
+            lastSent,
+            async () =>
+            {
+                record.Hash = CreateSentPrefix + timeProvider.GetUtcNow().ToString("O", CultureInfo.InvariantCulture);
+                await state.CheckpointAsync(record).ConfigureAwait(false);
+            },
+            async () =>
+            {
+                record.Hash = null;
+                await state.CheckpointAsync(record).ConfigureAwait(false);
+            });
     }
 
     /// <summary>

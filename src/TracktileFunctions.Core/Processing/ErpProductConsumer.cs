@@ -42,7 +42,7 @@ public sealed class ErpProductConsumer(IErp erp, SyncStateStore state, IOptions<
                 return ((SyncRecord?)null, $"stale: version {version:O} is older than {record.AppliedEventTime:O}, already in the ERP");
             }
 
-            record.TargetId = await erp.UpsertProductAsync(product, ErpProductMapping.UpsertKey(evt.EventId), cancellationToken).ConfigureAwait(false);
+            record.TargetId = await erp.UpsertProductAsync(product with { ErpKey = record.TargetId }, ErpProductMapping.UpsertKey(evt.EventId), cancellationToken).ConfigureAwait(false);
             record.AppliedEventId = evt.EventId;
             record.AppliedEventTime = version;
             return (record, $"upserted product {product.ExternalId}");

@@ -15,6 +15,9 @@ public sealed class ErpShipmentConsumer(IErp erp, SyncStateStore state, Tracktil
     /// <summary>The state scope (table partition) of shipment -> order links.</summary>
     public const string ShipmentOrderScope = "tracktile-shipment";
 
+    /// <summary>The state scope of confirmed shipments (ERPs that confirm on the sales order).</summary>
+    public const string ConfirmedScope = "erp-shipment";
+
     /// <summary>The kind that links a shipment to its order.</summary>
     public const string ItemsAssigned = "shipment.items.assigned";
 
@@ -28,11 +31,11 @@ public sealed class ErpShipmentConsumer(IErp erp, SyncStateStore state, Tracktil
         var shipmentId = evt.RequiredString("shipmentId");
         if (evt.Kind == ItemsAssigned)
         {
-            var orderId = evt.RequiredString("shipmentOrderId");
+            var assignedTo = evt.RequiredString("shipmentOrderId");
             var link = await state.GetAsync(ShipmentOrderScope, shipmentId, cancellationToken).ConfigureAwait(false) ?? new SyncRecord(ShipmentOrderScope, shipmentId);
-            link.TargetId = orderId;
+            link.TargetId = assignedTo;
             await state.TrySaveAsync(link, cancellationToken).ConfigureAwait(false);
-            return $"recorded: shipment {shipmentId} belongs to order {orderId}";
+            return $"recorded: shipment {shipmentId} belongs to order {assignedTo}";
         }
 
         var status = evt.RequiredString("currentShipmentStatus");
@@ -43,17 +46,45 @@ public sealed class ErpShipmentConsumer(IErp erp, SyncStateStore state, Tracktil
 
         var confirmation = new ErpShipmentConfirmation(
             shipmentId, evt.OptionalString("shipmentShortId"), status, evt.EffectiveTime(), evt.EventId);
-        if (erp.ShipmentsNeedOrder)
+        if (!erp.ShipmentsNeedOrder)
         {
-            var orderId = evt.OptionalString("shipmentOrderId")
-                ?? (await state.GetAsync(ShipmentOrderScope, shipmentId, cancellationToken).ConfigureAwait(false))?.TargetId
-                ?? await tracktile.GetShipmentOrderIdAsync(shipmentId, cancellationToken).ConfigureAwait(false)
-                ?? throw new PermanentProcessingException(
-                    $"shipment {shipmentId}'s order is unknown: no {ItemsAssigned} event named it and Tracktile's shipment has no order id (check Tracktile:Api:ShipmentOrderIdProperty)");
-            var order = await state.GetAsync(ErpOrderConsumer.Scope, orderId, cancellationToken).ConfigureAwait(false);
-            confirmation = confirmation with { OrderId = orderId, ErpOrderId = order?.TargetId };
+            // An ERP that confirms by shipment id takes the idempotency key: a repeat is answered, not applied again.
+            return await erp.ConfirmShipmentAsync(confirmation, $"tracktile-shipment-{shipmentId}-{status}", cancellationToken).ConfigureAwait(false);
         }
 
-        return await erp.ConfirmShipmentAsync(confirmation, $"tracktile-shipment-{shipmentId}-{status}", cancellationToken).ConfigureAwait(false);
+        var orderId = evt.OptionalString("shipmentOrderId")
+            ?? (await state.GetAsync(ShipmentOrderScope, shipmentId, cancellationToken).ConfigureAwait(false))?.TargetId
+            ?? await ShipmentOrderFromTracktileAsync(shipmentId, cancellationToken).ConfigureAwait(false)
+            ?? throw new NotReadyException(
+                $"shipment {shipmentId}'s order is not known yet: no {ItemsAssigned} event named it and Tracktile's shipment has no order id (check Tracktile:Api:ShipmentPath and ShipmentOrderIdProperty); retried");
+
+        // One confirmation per shipment and status, under the shipment's lock: a second event or a redelivery finds it done.
+        return await state.UnderLockAsync(ConfirmedScope, shipmentId, $"{Name}/{evt.EventId}", async record =>
+        {
+            if (record.Status == status)
+            {
+                return ((SyncRecord?)null, $"already confirmed: shipment {shipmentId} ({status}) by {record.AppliedEventId}");
+            }
+
+            var order = await state.GetAsync(ErpOrderConsumer.Scope, orderId, cancellationToken).ConfigureAwait(false);
+            var outcome = await erp.ConfirmShipmentAsync(
+                confirmation with { OrderId = orderId, ErpOrderId = order?.TargetId }, $"tracktile-shipment-{shipmentId}-{status}", cancellationToken).ConfigureAwait(false);
+            record.TargetId = orderId;
+            record.Status = status;
+            record.AppliedEventId = evt.EventId;
+            return (record, outcome);
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<string?> ShipmentOrderFromTracktileAsync(string shipmentId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await tracktile.GetShipmentOrderIdAsync(shipmentId, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TracktileApiException ex) when (ex.Status == 404)
+        {
+            return null; // not readable there (the path is an assumption): wait for shipment.items.assigned
+        }
     }
 }

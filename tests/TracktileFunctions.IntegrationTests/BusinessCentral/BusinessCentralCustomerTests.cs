@@ -137,4 +137,12 @@ public sealed class BusinessCentralCustomerTests(AzuriteFixture azurite, ITestOu
         Assert.Equal("Acme Foods Ltd", JsonElement.Parse(State.CallsTo("PUT", "/tracktile/customers/cus_1")[0].Body).GetProperty("name").GetString());
         Assert.True(State.CallsTo("GET", BcPath + "/customers").Count(c => c.Query.Contains("skiptoken", StringComparison.OrdinalIgnoreCase)) >= 2, "paged by nextLink");
     }
+
+    [Fact]
+    public async Task Webhook_EmptyBatch_AnsweredOkSoTheSubscriptionLives()
+    {
+        var reply = await PostNotificationAsync("""{"value":[]}""");
+
+        Assert.Equal(200, reply.StatusCode);
+    }
 }

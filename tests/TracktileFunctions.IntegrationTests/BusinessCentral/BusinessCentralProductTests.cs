@@ -74,4 +74,22 @@ public sealed class BusinessCentralProductTests(AzuriteFixture azurite, ITestOut
         Assert.Equal(("Flour 25 kg", 12.5m), (item.DisplayName, item.UnitPrice)); // ours, and the person's edit kept
         Assert.Empty(await FailuresAsync(QueueNames.TracktileProducts));
     }
+
+    [Fact]
+    public async Task ProductBatch_SkuChanged_ItemRenamedNotDuplicated()
+    {
+        State.SeedProducts(new TracktileProduct("prod_1", "flour-25", "Flour 25 kg", "kg", true, Base));
+        await StartFunctionAsync("ProductUpsertFunction");
+        await SyncAsync();
+        await DrainedAsync(QueueNames.TracktileProducts);
+
+        State.SeedProducts(new TracktileProduct("prod_1", "flour-25-org", "Flour 25 kg", "kg", true, DateTimeOffset.UtcNow));
+        await SyncAsync();
+        await DrainedAsync(QueueNames.TracktileProducts);
+
+        Assert.Equal("FLOUR-25-ORG", Assert.Single(State.BcItems).Number);
+        Assert.Equal(1, CallsTo("POST", "items"));
+        var link = await App.GetRequiredService<SyncStateStore>().GetAsync(ErpProductConsumer.Scope, "prod_1", CancellationToken.None);
+        Assert.Equal("FLOUR-25-ORG", link?.TargetId);
+    }
 }

@@ -26,6 +26,12 @@ public enum FaultKind
     /// before closing the connection; no effect.
     /// </summary>
     StalledBody,
+
+    /// <summary>
+    /// Handles the request normally (it takes effect, as a server commits whether or not the client still waits), then
+    /// holds the answer for <see cref="FaultRule.Delay"/> and drops the connection: the client never learns the outcome.
+    /// </summary>
+    LostAnswer,
 }
 
 /// <summary>
@@ -74,6 +80,10 @@ public sealed record FaultRule
     /// <summary>Sends headers and one byte of the body, then stalls.</summary>
     public static FaultRule StalledBody(string method, string pathPrefix, TimeSpan stall, int? times = 1)
         => new() { Method = method, PathPrefix = pathPrefix, Kind = FaultKind.StalledBody, Delay = stall, Times = times };
+
+    /// <summary>Applies the request, then holds its answer <paramref name="hold"/> and drops the connection.</summary>
+    public static FaultRule LostAnswer(string method, string pathPrefix, TimeSpan hold, int? times = 1)
+        => new() { Method = method, PathPrefix = pathPrefix, Kind = FaultKind.LostAnswer, Delay = hold, Times = times };
 
     /// <summary>Answers 429 with <c>Retry-After</c>.</summary>
     public static FaultRule RateLimit(string method, string pathPrefix, TimeSpan retryAfter, int? times = 1)

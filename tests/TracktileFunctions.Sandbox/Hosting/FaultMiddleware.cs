@@ -70,6 +70,25 @@ internal sealed class FaultMiddleware(RequestDelegate next, SandboxState state, 
 
                 context.Abort();
                 break;
+            case FaultKind.LostAnswer:
+                var answer = context.Response.Body;
+                context.Response.Body = Stream.Null; // the answer is made, and never sent
+                try
+                {
+                    await next(context);
+                }
+                finally
+                {
+                    context.Response.Body = answer;
+                }
+
+                using (var hold = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping))
+                {
+                    await Task.Delay(rule.EffectiveDelay, hold.Token).ContinueWith(_ => { }, TaskScheduler.Default);
+                }
+
+                context.Abort();
+                break;
             default:
                 throw new InvalidOperationException($"Unknown fault kind {rule.Kind}.");
         }
