@@ -51,6 +51,62 @@ public sealed class StartupValidationTests
     public async Task StartAsync_AllRequiredSettings_Starts()
         => Assert.Null(await StartAsync());
 
+    [Fact]
+    public async Task StartAsync_BusinessCentralWithoutItsSettings_FailsNamingThem()
+    {
+        var error = await StartAsync("Erp:BaseUrl", ("Erp:Provider", "BusinessCentral"));
+
+        Assert.NotNull(error);
+        Assert.Contains("BusinessCentral:CompanyId or BusinessCentral:CompanyName", error.Message, StringComparison.Ordinal);
+        Assert.Contains("BusinessCentral:TenantId", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task StartAsync_BusinessCentralConfigured_StartsWithoutTheRestErpsSettings()
+        => Assert.Null(await StartAsync("Erp:BaseUrl",
+            ("Erp:Provider", "BusinessCentral"), ("BusinessCentral:TenantId", "contoso.onmicrosoft.com"), ("BusinessCentral:CompanyName", "CRONUS USA, Inc."),
+            ("BusinessCentral:Auth:ClientId", "00000000-0000-0000-0000-000000000001"), ("BusinessCentral:Auth:ClientSecret", "s"),
+            ("BusinessCentral:Webhook:NotificationUrl", ""), ("BusinessCentral:Auth:AuthorityHost", "")));
+
+    [Fact]
+    public async Task StartAsync_BusinessCentralNotificationUrlWithoutClientState_FailsNamingIt()
+    {
+        var error = await StartAsync("Erp:BaseUrl",
+            ("Erp:Provider", "BusinessCentral"), ("BusinessCentral:TenantId", "t"), ("BusinessCentral:CompanyName", "C"),
+            ("BusinessCentral:Auth:ClientId", "a"), ("BusinessCentral:Auth:ClientSecret", "s"), ("BusinessCentral:Webhook:NotificationUrl", "https://app.example.test/api/webhooks/businesscentral"));
+
+        Assert.NotNull(error);
+        Assert.Contains("BusinessCentral:Webhook:ClientStates:0", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AddTracktileFunctions_UnknownErpProvider_ThrowsNamingTheSetting()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>(Valid) { ["Erp:Provider"] = "SAP" }).Build();
+
+        var error = Assert.Throws<InvalidOperationException>(() => new ServiceCollection().AddTracktileFunctions(configuration));
+
+        Assert.Contains("Erp__Provider", error.Message, StringComparison.Ordinal);
+        Assert.Contains("BusinessCentral", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task BusinessCentralServices_RestIsTheErp_ResolveAndDoNothing()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(Valid).Build();
+        await using var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration).AddLogging()
+            .AddTracktileFunctions(configuration).BuildServiceProvider();
+
+        var report = await services.GetRequiredService<TracktileFunctions.BusinessCentral.BusinessCentralSubscriptions>().EnsureAsync(CancellationToken.None);
+        var reconciled = await services.GetRequiredService<TracktileFunctions.BusinessCentral.BusinessCentralReconciliation>().TickAsync(force: true, CancellationToken.None);
+        var reply = await services.GetRequiredService<TracktileFunctions.BusinessCentral.BusinessCentralWebhook>().ReceiveAsync("token", 0, Stream.Null, CancellationToken.None);
+
+        Assert.Contains("not the ERP", report.Skipped, StringComparison.Ordinal);
+        Assert.Null(reconciled);
+        Assert.Equal(404, reply.StatusCode);
+        Assert.IsType<TracktileFunctions.RestErp.RestErpClient>(services.GetRequiredService<TracktileFunctions.Erp.IErp>());
+    }
+
     [Theory]
     [InlineData("Tracktile:Api:Token", "Tracktile:Api:Token")]
     [InlineData("Tracktile:Api:BaseUrl", "Tracktile:Api:BaseUrl")]
