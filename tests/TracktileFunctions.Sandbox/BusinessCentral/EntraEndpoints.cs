@@ -164,7 +164,8 @@ internal static class EntraEndpoints
                 return "The 'iss' and 'sub' claims must be the client id.";
             }
 
-            if (claims.TryGetProperty("exp", out var exp) && exp.TryGetInt64(out var seconds) && DateTimeOffset.FromUnixTimeSeconds(seconds) < time.GetUtcNow())
+            if (claims.TryGetProperty("exp", out var exp) && exp.ValueKind == JsonValueKind.Number && exp.TryGetInt64(out var seconds)
+                && DateTimeOffset.FromUnixTimeSeconds(seconds) < time.GetUtcNow())
             {
                 return "The assertion has expired.";
             }
