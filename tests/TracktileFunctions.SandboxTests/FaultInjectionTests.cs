@@ -115,7 +115,9 @@ public sealed class FaultInjectionTests : SandboxTestBase
     public async Task Request_TimeoutFault_ClientGivesUpAndCallIsRecordedAbortedWithoutEffect()
     {
         State.AddFault(FaultRule.Timeout("POST", "/erp/sales-orders", TimeSpan.FromMinutes(1)));
-        using var impatient = new HttpClient { BaseAddress = Server.ErpBaseAddress, Timeout = TimeSpan.FromMilliseconds(300) };
+        // Long enough for the request to arrive on a loaded machine (a shorter wait could give up before it is sent, and
+        // then nothing is recorded), far shorter than the fault's minute.
+        using var impatient = new HttpClient { BaseAddress = Server.ErpBaseAddress, Timeout = TimeSpan.FromSeconds(3) };
 
         await Assert.ThrowsAsync<TaskCanceledException>(
             () => SendErpAsync(HttpMethod.Post, "sales-orders", SalesOrderJson("ord_1"), "k", impatient));

@@ -57,11 +57,11 @@ public sealed class BusinessCentralProductTests(AzuriteFixture azurite, ITestOut
     {
         State.SeedBcItem("FLOUR-25", "Flour", unitPrice: 10m);
         State.SeedProducts(new TracktileProduct("prod_1", "FLOUR-25", "Flour 25 kg", "kg", true, Base));
-        State.AddFault(FaultRule.Latency("PATCH", $"{BcPath}/items(", TimeSpan.FromSeconds(1)));
+        State.AddFault(FaultRule.Latency("PATCH", $"{BcPath}/items(", TimeSpan.FromSeconds(3)));
         await StartFunctionAsync("ProductUpsertFunction");
 
         await SyncAsync();
-        // Once the app has read the item (its PATCH is then held a second at the door), a person changes the price in
+        // Once the app has read the item (its PATCH is then held 3 s at the door, room for a loaded machine), a person changes the price in
         // Business Central: the PATCH's ETag is stale.
         await Eventually.UntilAsync(() => Task.FromResult(State.CallsTo("GET", $"{BcPath}/items").Count == 1), Timeout, "the app read the item");
         var id = Assert.Single(State.BcItems).Id;
