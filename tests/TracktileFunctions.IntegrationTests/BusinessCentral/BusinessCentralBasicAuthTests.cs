@@ -19,13 +19,8 @@ public sealed class BusinessCentralBasicAuthTests(AzuriteFixture azurite, ITestO
     [Fact]
     public async Task OrderEvent_BasicAuth_SalesOrderCreatedWithoutAnyTokenRequest()
     {
-        SeedOrder("ord_1");
-        await LinkProductsAsync();
-        await StartFunctionAsync("OrderEventsFunction");
+        await CreateOrderInBusinessCentralAsync(new DateTimeOffset(2024, 1, 15, 10, 0, 0, TimeSpan.Zero));
 
-        await PostTracktileAsync(OrderEvent("evt_1", "ord_1", "ready", new DateTimeOffset(2024, 1, 15, 10, 0, 0, TimeSpan.Zero)));
-
-        await DrainedAsync(QueueNames.TracktileOrders);
         Assert.Single(State.BcSalesOrders);
         Assert.All(State.Calls.Where(c => c.Path.StartsWith("/bc/", StringComparison.Ordinal)), c => Assert.Equal("Basic", c.AuthorizationScheme));
         Assert.DoesNotContain(State.Calls, c => c.Path.EndsWith("/oauth2/v2.0/token", StringComparison.Ordinal));

@@ -39,13 +39,8 @@ public sealed class BusinessCentralCertificateAuthTests(AzuriteFixture azurite, 
     [Fact]
     public async Task OrderEvent_CertificateSignIn_TokenByClientAssertionThenSalesOrderCreated()
     {
-        SeedOrder("ord_1");
-        await LinkProductsAsync();
-        await StartFunctionAsync("OrderEventsFunction");
+        await CreateOrderInBusinessCentralAsync(new DateTimeOffset(2024, 1, 15, 10, 0, 0, TimeSpan.Zero));
 
-        await PostTracktileAsync(OrderEvent("evt_1", "ord_1", "ready", new DateTimeOffset(2024, 1, 15, 10, 0, 0, TimeSpan.Zero)));
-
-        await DrainedAsync(QueueNames.TracktileOrders);
         Assert.Single(State.BcSalesOrders);
         var token = Assert.Single(State.Calls, c => c.Path.EndsWith("/oauth2/v2.0/token", StringComparison.Ordinal));
         Assert.Contains("client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer", token.Body, StringComparison.Ordinal);

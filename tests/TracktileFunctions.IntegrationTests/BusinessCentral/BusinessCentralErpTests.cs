@@ -49,11 +49,7 @@ public sealed class BusinessCentralErpTests(AzuriteFixture azurite, ITestOutputH
     [Fact]
     public async Task OrderEvents_SameOrderAfterStateLoss_FoundByExternalDocumentNumberNotMadeAgain()
     {
-        SeedOrder("ord_1");
-        await LinkProductsAsync();
-        await StartFunctionAsync("OrderEventsFunction");
-        await PostTracktileAsync(OrderEvent("evt_1", "ord_1", "ready", T0));
-        await DrainedAsync(QueueNames.TracktileOrders);
+        await CreateOrderInBusinessCentralAsync(T0);
 
         // The app's own record of the order is lost (a new storage account): Business Central's lookup still finds it.
         await new Azure.Data.Tables.TableClient(Azurite.ConnectionString, SyncStateStore.TableName).DeleteEntityAsync(ErpOrderConsumer.Scope, "ord_1");
@@ -81,11 +77,7 @@ public sealed class BusinessCentralErpTests(AzuriteFixture azurite, ITestOutputH
     [Fact]
     public async Task OrderCancelled_OrderInBusinessCentral_Deleted()
     {
-        SeedOrder("ord_1");
-        await LinkProductsAsync();
-        await StartFunctionAsync("OrderEventsFunction");
-        await PostTracktileAsync(OrderEvent("evt_1", "ord_1", "ready", T0));
-        await DrainedAsync(QueueNames.TracktileOrders);
+        await CreateOrderInBusinessCentralAsync(T0);
 
         await PostTracktileAsync(OrderEvent("evt_2", "ord_1", "cancelled", T0.AddMinutes(1), previous: "ready"));
         await DrainedAsync(QueueNames.TracktileOrders);
@@ -97,12 +89,8 @@ public sealed class BusinessCentralErpTests(AzuriteFixture azurite, ITestOutputH
     [Fact]
     public async Task ShipmentInTransit_DeliveredTwiceAndRepeated_ShipAndInvoiceOnce()
     {
-        SeedOrder("ord_1");
-        await LinkProductsAsync();
-        await StartFunctionAsync("OrderEventsFunction");
+        await CreateOrderInBusinessCentralAsync(T0);
         await StartFunctionAsync("ShipmentEventsFunction");
-        await PostTracktileAsync(OrderEvent("evt_1", "ord_1", "ready", T0));
-        await DrainedAsync(QueueNames.TracktileOrders);
 
         await PostTracktileAsync(ItemsAssigned("evt_s1", "shp_1", "ord_1"));
         await DrainedAsync(QueueNames.TracktileShipments);

@@ -91,6 +91,19 @@ public abstract class BusinessCentralTestBase(AzuriteFixture azurite, ITestOutpu
         await store.TrySaveAsync(new SyncRecord(ErpProductConsumer.Scope, "prod_2") { TargetId = "SUGAR-10" }, CancellationToken.None);
     }
 
+    /// <summary>
+    /// The common start: Tracktile order <paramref name="orderId"/> (status ready) with its products linked to BC items,
+    /// the order queue function running, and its first event applied (<c>evt_1</c> at <paramref name="time"/>).
+    /// </summary>
+    protected async Task CreateOrderInBusinessCentralAsync(DateTimeOffset time, string orderId = "ord_1")
+    {
+        SeedOrder(orderId);
+        await LinkProductsAsync();
+        await StartFunctionAsync("OrderEventsFunction");
+        await PostTracktileAsync(OrderEvent("evt_1", orderId, "ready", time));
+        await DrainedAsync(QueueNames.TracktileOrders);
+    }
+
     protected int CallsTo(string method, string entityPath) => State.CallsTo(method, $"{BcPath}/{entityPath}").Count;
 
     protected Task<BusinessCentralSubscriptionReport> SubscribeAsync() => App.GetRequiredService<BusinessCentralSubscriptions>().EnsureAsync(CancellationToken.None);
