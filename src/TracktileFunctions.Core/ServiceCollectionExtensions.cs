@@ -14,6 +14,7 @@ using TracktileFunctions.Http;
 using TracktileFunctions.Messaging;
 using TracktileFunctions.Processing;
 using TracktileFunctions.Storage;
+using TracktileFunctions.Shopify;
 using TracktileFunctions.Sync;
 using TracktileFunctions.Tracktile;
 using TracktileFunctions.Webhooks;
@@ -56,7 +57,11 @@ public static class ServiceCollectionExtensions
                 http.Timeout = Timeout.InfiniteTimeSpan; // the resilience pipeline owns timeouts
             })
             .AddStandardResilienceHandler()
-            .Configure((options, sp) => sp.GetRequiredService<IOptions<TracktileClientOptions>>().Value.Resilience.ApplyTo(options));
+            .Configure((options, sp) =>
+            {
+                sp.GetRequiredService<IOptions<TracktileClientOptions>>().Value.Resilience.ApplyTo(options);
+                ApiResilienceOptions.RetryNoUnsafeCreates(options); // POST /orders has no idempotency key
+            });
 
         // Queue processing: de-duplication ledger, sync state, failure log, and one consumer per queue. Consumers are
         // transient so each invocation gets typed HttpClients whose handlers the factory rotates (DNS changes).
@@ -88,6 +93,7 @@ public static class ServiceCollectionExtensions
         var erp = ErpOptions.Provider(configuration);
         services.AddRestErp(configuration, isTheErp: erp == ErpProvider.Rest);
         services.AddBusinessCentral(configuration, isTheErp: erp == ErpProvider.BusinessCentral);
+        services.AddShopify(configuration);
 
         // The product batch.
         services.AddOptions<ProductSyncOptions>()

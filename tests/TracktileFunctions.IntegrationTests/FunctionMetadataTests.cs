@@ -31,13 +31,18 @@ public sealed class FunctionMetadataTests
                 "BusinessCentralNotificationsFunction", "BusinessCentralReconciliationFunction", "BusinessCentralSubscriptionsHttpFunction",
                 "BusinessCentralSubscriptionsTimerFunction", "BusinessCentralWebhookFunction", "ErpCustomerEventsFunction", "ErpWebhookFunction", "InventoryEventsFunction", "OrderEventsFunction",
                 "ProductSyncHttpFunction", "ProductSyncRequestFunction", "ProductSyncTimerFunction", "ProductUpsertFunction",
-                "ReplayPoisonFunction", "ShipmentEventsFunction", "TracktileCustomerEventsFunction", "TracktileWebhookFunction",
+                "ReplayPoisonFunction", "ShipmentEventsFunction", "ShopifyOrdersFunction", "ShopifyReconciliationFunction", "ShopifyStockFunction",
+                "ShopifyStockRepairFunction", "ShopifyStockRepairHttpFunction", "ShopifySubscriptionsHttpFunction", "ShopifyWebhookFunction",
+                "StoreProductsFunction", "TracktileCustomerEventsFunction", "TracktileWebhookFunction",
             },
             Functions.Value.Keys.Order(StringComparer.Ordinal));
 
     [Theory]
     [InlineData("TracktileWebhookFunction", "webhooks/tracktile", "Anonymous")]
     [InlineData("ErpWebhookFunction", "webhooks/erp", "Anonymous")]
+    [InlineData("ShopifyWebhookFunction", "webhooks/shopify", "Anonymous")]
+    [InlineData("ShopifySubscriptionsHttpFunction", "shopify/subscriptions", "Function")]
+    [InlineData("ShopifyStockRepairHttpFunction", "shopify/stock-repair", "Function")]
     [InlineData("BusinessCentralSubscriptionsHttpFunction", "businesscentral/subscriptions", "Function")]
     [InlineData("ProductSyncHttpFunction", "sync/products", "Function")]
     [InlineData("ReplayPoisonFunction", "ops/replay/{queue}", "Function")]
@@ -60,6 +65,9 @@ public sealed class FunctionMetadataTests
     [InlineData("ErpCustomerEventsFunction", "erp-customers")]
     [InlineData("TracktileCustomerEventsFunction", "tracktile-customers")]
     [InlineData("BusinessCentralNotificationsFunction", "businesscentral-notifications")]
+    [InlineData("ShopifyOrdersFunction", "shopify-orders")]
+    [InlineData("ShopifyStockFunction", "shopify-inventory")]
+    [InlineData("StoreProductsFunction", "store-products")]
     public void Metadata_QueueTrigger_ListensOnItsQueueWithTheDefaultConnection(string function, string queue)
     {
         var trigger = Trigger(function);
@@ -99,6 +107,8 @@ public sealed class FunctionMetadataTests
     [Theory]
     [InlineData("BusinessCentralSubscriptionsTimerFunction", "0 7 * * * *")]
     [InlineData("BusinessCentralReconciliationFunction", "0 */5 * * * *")]
+    [InlineData("ShopifyReconciliationFunction", "0 */10 * * * *")]
+    [InlineData("ShopifyStockRepairFunction", "0 40 * * * *")]
     public void Metadata_BusinessCentralTimers_HaveFixedSchedulesNeedingNoSetting(string function, string schedule)
     {
         var trigger = Trigger(function);

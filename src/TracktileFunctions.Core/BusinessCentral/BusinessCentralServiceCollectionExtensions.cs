@@ -44,12 +44,7 @@ public static class BusinessCentralServiceCollectionExtensions
             .Configure((resilience, sp) =>
             {
                 sp.GetRequiredService<IOptions<BusinessCentralOptions>>().Value.Resilience.ApplyTo(resilience);
-
-                // 429 is retried whatever the method (Business Central did nothing). Other failures of a POST are not:
-                // a create that timed out may have happened, and the next attempt decides by looking it up first.
-                resilience.Retry.ShouldHandle = args => ValueTask.FromResult(
-                    args.Outcome.Result?.StatusCode == HttpStatusCode.TooManyRequests
-                    || (args.Context.GetRequestMessage()?.Method != HttpMethod.Post && HttpClientResiliencePredicates.IsTransient(args.Outcome)));
+                ApiResilienceOptions.RetryNoUnsafeCreates(resilience);
             });
 
         services.AddTransient<BusinessCentralErp>();

@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Http.Resilience;
+using Polly;
 
 namespace TracktileFunctions.Http;
 
@@ -40,5 +41,17 @@ public sealed class ApiResilienceOptions
         options.CircuitBreaker.SamplingDuration = attempt * 2 + TimeSpan.FromSeconds(1);
         options.RateLimiter.DefaultRateLimiterOptions.PermitLimit = MaxConcurrency;
         options.RateLimiter.DefaultRateLimiterOptions.QueueLimit = 10_000;
+    }
+
+    /// <summary>
+    /// Retries 429 whatever the method (the system did nothing), and other transient failures only for methods other
+    /// than POST: a create that timed out may have happened, and the next attempt decides by looking it up first.
+    /// </summary>
+    public static void RetryNoUnsafeCreates(HttpStandardResilienceOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Retry.ShouldHandle = args => ValueTask.FromResult(
+            args.Outcome.Result?.StatusCode == System.Net.HttpStatusCode.TooManyRequests
+            || (args.Context.GetRequestMessage()?.Method != HttpMethod.Post && HttpClientResiliencePredicates.IsTransient(args.Outcome)));
     }
 }

@@ -28,34 +28,14 @@ public sealed class ErpInventoryConsumer(TracktileClient tracktile, IErp erp, IO
     public async Task<string> HandleAsync(WebhookEventReceived evt, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(evt);
-        if (!_options.Movements.TryGetValue(evt.Kind, out var type))
-        {
-            throw new PermanentProcessingException($"no movement type is configured for {evt.Kind} (set Erp:Inventory:Movements:{evt.Kind})");
-        }
-
-        var entity = ReadObject<TracktileInventoryEntity>(evt, "entity");
-        if (string.IsNullOrEmpty(entity.Id) && string.IsNullOrEmpty(entity.Name))
-        {
-            throw new PermanentProcessingException($"{evt.Kind} event's entity has neither id nor name");
-        }
-
-        var node = NodeId(evt, "node");
+        var read = TracktileInventoryEvent.Read(evt, _options);
+        var (type, entity, quantity) = (read.Type, read.Entity, read.Quantity);
         var (from, to) = type switch
         {
-            StockMovementType.Transfer => (Location(NodeId(evt, _options.TransferFromProperty)), Location(node)),
-            StockMovementType.WriteOff => (Location(node), null),
-            _ => ((string?)null, Location(node)),
+            StockMovementType.Transfer => (Location(read.FromNodeId!), Location(read.NodeId)),
+            StockMovementType.WriteOff => (Location(read.NodeId), null),
+            _ => ((string?)null, Location(read.NodeId)),
         };
-
-        // The change can only come from the event: Tracktile's entity holds the lot's quantity now, not this delta.
-        var isAdjustment = type == StockMovementType.Adjustment;
-        var quantity = isAdjustment ? AdjustmentDelta(evt, entity) : entity.Quantity;
-        if (quantity is null)
-        {
-            var field = isAdjustment ? _options.AdjustmentDeltaProperty : "entity.quantity";
-            throw new PermanentProcessingException(
-                $"{evt.Kind} for lot {entity.Name ?? entity.Id} has no '{field}': a movement's quantity is never read from the lot's current state");
-        }
 
         var productId = entity.ProductId;
         var unit = entity.Unit;
@@ -80,7 +60,7 @@ public sealed class ErpInventoryConsumer(TracktileClient tracktile, IErp erp, IO
             throw new PermanentProcessingException($"{evt.Kind} for entity {entity.Id} has no {(productId is null ? "productId" : "lot code (name)")}");
         }
 
-        var movement = new ErpStockMovement(type, productId, lotCode, quantity.Value, unit, from, to, evt.EventId, evt.EffectiveTime());
+        var movement = new ErpStockMovement(type, productId, lotCode, quantity, unit, from, to, evt.EventId, evt.EffectiveTime());
         await erp.PostStockMovementAsync(movement, MovementKey(evt.EventId), cancellationToken).ConfigureAwait(false);
         return $"{type} of {quantity}{(unit is null ? "" : " " + unit)} lot {lotCode} ({from ?? "-"} -> {to ?? "-"})";
     }
@@ -88,32 +68,4 @@ public sealed class ErpInventoryConsumer(TracktileClient tracktile, IErp erp, IO
     private string Location(string nodeId) => _options.Locations.TryGetValue(nodeId, out var location)
         ? location
         : throw new PermanentProcessingException($"Tracktile node {nodeId} has no ERP location (set Erp:Inventory:Locations:{nodeId})");
-
-    private decimal? AdjustmentDelta(WebhookEventReceived evt, TracktileInventoryEntity entity)
-        => entity.Extra is not null && entity.Extra.TryGetValue(_options.AdjustmentDeltaProperty, out var delta) && delta.ValueKind == JsonValueKind.Number
-            ? delta.GetDecimal()
-            : evt.Payload.TryGetProperty(_options.AdjustmentDeltaProperty, out var top) && top.ValueKind == JsonValueKind.Number ? top.GetDecimal() : null;
-
-    private static string NodeId(WebhookEventReceived evt, string property)
-        => evt.Payload.TryGetProperty(property, out var node) && node.ValueKind == JsonValueKind.Object
-            && node.TryGetProperty("id", out var id) && id.GetString() is { Length: > 0 } text
-                ? text
-                : throw new PermanentProcessingException($"{evt.Kind} event has no '{property}.id'");
-
-    private static T ReadObject<T>(WebhookEventReceived evt, string property)
-    {
-        if (!evt.Payload.TryGetProperty(property, out var value) || value.ValueKind != JsonValueKind.Object)
-        {
-            throw new PermanentProcessingException($"{evt.Kind} event has no '{property}'");
-        }
-
-        try
-        {
-            return value.Deserialize<T>(JsonHttp.Options)!;
-        }
-        catch (JsonException ex)
-        {
-            throw new PermanentProcessingException($"{evt.Kind} event's '{property}' is not readable: {ex.Message}", ex);
-        }
-    }
 }

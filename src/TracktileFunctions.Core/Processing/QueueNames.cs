@@ -33,7 +33,17 @@ public static class QueueNames
     /// <summary>Business Central's change notifications (and the reconciliation's finds), for Tracktile.</summary>
     public const string BusinessCentralNotifications = "businesscentral-notifications";
 
+    /// <summary>Shopify's order webhooks (and the reconciliation's finds), for Tracktile.</summary>
+    public const string ShopifyOrders = "shopify-orders";
+
+    /// <summary><c>inventory.*</c> for Shopify's stock (routed only when Shopify is on).</summary>
+    public const string ShopifyInventory = "shopify-inventory";
+
+    /// <summary>The product batch's changed products, for the SKU index web stores are matched by (only when a store is on).</summary>
+    public const string StoreProducts = "store-products";
+
     /// <summary>Every queue above (a queue function listens on each, but the unrouted one, which is kept for a person).</summary>
     public static IReadOnlyList<string> All { get; } =
-        [TracktileOrders, TracktileShipments, TracktileInventory, TracktileUnrouted, TracktileProducts, ProductSyncRequests, ErpCustomers, TracktileCustomers, BusinessCentralNotifications];
+        [TracktileOrders, TracktileShipments, TracktileInventory, TracktileUnrouted, TracktileProducts, ProductSyncRequests, ErpCustomers, TracktileCustomers, BusinessCentralNotifications,
+         ShopifyOrders, ShopifyInventory, StoreProducts];
 }

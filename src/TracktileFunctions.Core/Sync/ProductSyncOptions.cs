@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using NCrontab;
+using TracktileFunctions.Processing;
 
 namespace TracktileFunctions.Sync;
 
@@ -49,4 +50,7 @@ public sealed class ProductSyncOptions : IValidatableObject
     /// <summary>Products handed off (enqueued) at once.</summary>
     [Range(1, 256)]
     public int MaxConcurrentHandOffs { get; set; } = 32;
+
+    /// <summary>Where changed products go: the ERP's queue, and those of the systems that index products (set by the app, not a setting).</summary>
+    internal List<string> HandOffQueues { get; } = [QueueNames.TracktileProducts];
 }

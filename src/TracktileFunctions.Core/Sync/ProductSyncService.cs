@@ -44,6 +44,7 @@ public sealed partial class ProductSyncService(
 
     private readonly ProductSyncOptions _options = options.Value;
     private readonly TracktileProductsOptions _products = tracktileOptions.Value.Products;
+    private readonly List<string> _handOffQueues = options.Value.HandOffQueues;
 
     /// <summary>The stored watermark, or null before the first successful run.</summary>
     public async Task<DateTimeOffset?> GetWatermarkAsync(CancellationToken cancellationToken)
@@ -119,7 +120,7 @@ public sealed partial class ProductSyncService(
         // A forced resync gets its own event id per run, so the ledger lets it write a version that was written before.
         var eventId = $"{id ?? "no-id"}@{version}" + (full ? $"@full-{startedAt.UtcTicks}" : "");
         var envelope = new EventEnvelope(eventId, ProductChangedKind, modifiedAt);
-        return publisher.PublishAsync([QueueNames.TracktileProducts], Source, envelope, startedAt, payload, cancellationToken);
+        return publisher.PublishAsync(_handOffQueues, Source, envelope, startedAt, payload, cancellationToken);
     }
 
     /// <summary>Moves the watermark forward to <paramref name="candidate"/>, never backwards, under concurrent runs.</summary>

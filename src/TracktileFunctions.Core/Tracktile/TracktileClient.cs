@@ -53,6 +53,66 @@ public sealed class TracktileClient(HttpClient http, IOptions<TracktileClientOpt
             : null;
     }
 
+    /// <summary>Creates an order (<c>POST /orders</c>) and returns its id. Never retried by the client: see <see cref="FindOrderIdsByShortIdAsync"/>.</summary>
+    /// <exception cref="TracktileApiException">Tracktile refused or did not answer (the order may then exist).</exception>
+    public async Task<string> CreateOrderAsync(object order, CancellationToken cancellationToken)
+    {
+        using var response = await JsonHttp.SendAsync(http, HttpMethod.Post, JsonHttp.Path(_options.CreateOrderPath), order, null, Error, cancellationToken).ConfigureAwait(false);
+        var created = await JsonHttp.ReadAsync<JsonElement>(response, Error, cancellationToken).ConfigureAwait(false);
+        return created.ValueKind == JsonValueKind.Object && created.TryGetProperty("id", out var id) && id.ToString() is { Length: > 0 } text
+            ? text
+            : throw new TracktileApiException((int)response.StatusCode, JsonHttp.MalformedResponse, null, "the created order has no id");
+    }
+
+    /// <summary>The ids of the orders with <paramref name="shortId"/>; null when no look-up is configured or Tracktile does not offer it (404, 405).</summary>
+    public async Task<IReadOnlyList<string>?> FindOrderIdsByShortIdAsync(string shortId, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(_options.OrderLookupPath))
+        {
+            return null;
+        }
+
+        JsonElement found;
+        try
+        {
+            using var response = await JsonHttp.SendAsync(
+                http, HttpMethod.Get, JsonHttp.Path(_options.OrderLookupPath, ("shortId", shortId)), null, null, Error, cancellationToken).ConfigureAwait(false);
+            found = await JsonHttp.ReadAsync<JsonElement>(response, Error, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TracktileApiException ex) when (ex.Status is 404 or 405 or 501)
+        {
+            return null;
+        }
+
+        return [.. Items(found).Where(o => o.ValueKind == JsonValueKind.Object && o.TryGetProperty("shortId", out var s) && s.GetString() == shortId
+                && o.TryGetProperty("id", out _))
+            .Select(o => o.GetProperty("id").ToString())];
+    }
+
+    /// <summary>Sets an order's status (the path and method are settings; Tracktile does not document them).</summary>
+    public async Task UpdateOrderStatusAsync(string orderId, string status, CancellationToken cancellationToken)
+    {
+        var body = new Dictionary<string, string> { [_options.OrderStatusProperty] = status };
+        using var _ = await JsonHttp.SendAsync(
+            http, new HttpMethod(_options.OrderUpdateMethod), JsonHttp.Path(_options.OrderUpdatePath, ("orderId", orderId)), body, null, Error, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The lots of one product (see <see cref="TracktileClientOptions.InventoryEntitiesPath"/>).</summary>
+    public async Task<IReadOnlyList<JsonElement>> ListInventoryEntitiesAsync(string productId, CancellationToken cancellationToken)
+    {
+        using var response = await JsonHttp.SendAsync(
+            http, HttpMethod.Get, JsonHttp.Path(_options.InventoryEntitiesPath, ("productId", productId)), null, null, Error, cancellationToken).ConfigureAwait(false);
+        var found = await JsonHttp.ReadAsync<JsonElement>(response, Error, cancellationToken).ConfigureAwait(false);
+        return [.. Items(found)];
+    }
+
+    /// <summary>A bare array's items, or a <c>results</c> envelope's.</summary>
+    private JsonElement.ArrayEnumerator Items(JsonElement found)
+        => found.ValueKind == JsonValueKind.Array ? found.EnumerateArray()
+            : found.ValueKind == JsonValueKind.Object && found.TryGetProperty(_options.Products.ResultsProperty, out var results) && results.ValueKind == JsonValueKind.Array
+                ? results.EnumerateArray()
+                : throw new TracktileApiException(200, JsonHttp.MalformedResponse, null, "expected a JSON array or a results envelope");
+
     /// <summary>Replaces a customer (ERP -> Tracktile sync); <paramref name="body"/> is already in Tracktile's format.</summary>
     public async Task PutCustomerAsync(string customerId, JsonElement body, CancellationToken cancellationToken)
     {

@@ -45,6 +45,30 @@ public sealed class TracktileClientOptions : IValidatableObject
     [Required]
     public string CustomerPath { get; set; } = "customers/{customerId}";
 
+    /// <summary>Creates an order (documented: <c>POST /orders</c>).</summary>
+    [Required]
+    public string CreateOrderPath { get; set; } = "orders";
+
+    /// <summary>
+    /// Finds orders by <c>shortId</c>, answering a JSON array (or a <c>results</c> envelope) of orders. Not documented;
+    /// used only when an earlier create's answer was lost, to learn whether it happened. Empty: not available (such an
+    /// order then goes to poison for a person to check, never created twice).
+    /// </summary>
+    public string? OrderLookupPath { get; set; } = "orders?shortId={shortId}";
+
+    /// <summary>Changes an order's status (not documented): the path, with <see cref="OrderUpdateMethod"/> and a body <c>{"{OrderStatusProperty}": status}</c>.</summary>
+    [Required]
+    public string OrderUpdatePath { get; set; } = "orders/{orderId}";
+
+    /// <summary>The HTTP method of <see cref="OrderUpdatePath"/>: PATCH or PUT.</summary>
+    [Required]
+    [RegularExpression("^(PATCH|PUT)$", ErrorMessage = "Tracktile:Api:OrderUpdateMethod must be PATCH or PUT.")]
+    public string OrderUpdateMethod { get; set; } = "PATCH";
+
+    /// <summary>Lists the lots of one product with their node and quantity (not documented; a setting). A bare array or a <c>results</c> envelope.</summary>
+    [Required]
+    public string InventoryEntitiesPath { get; set; } = "inventory/entities?productId={productId}";
+
     /// <summary>The changed-products endpoint and its paging.</summary>
     [Required]
     public TracktileProductsOptions Products { get; set; } = new();

@@ -55,6 +55,9 @@ public sealed class TracktileProductsOptions
     [Required]
     public string IdProperty { get; set; } = "id";
 
+    /// <summary>The product property holding its SKU, which web stores name products by (not documented; a setting).</summary>
+    public string SkuProperty { get; set; } = "sku";
+
     /// <summary>The product property holding when it last changed.</summary>
     [Required]
     public string ModifiedAtProperty { get; set; } = "modifiedAt";
