@@ -39,6 +39,11 @@ else
   echo "$lock_hash" >"$stamp"
 fi
 
+# Shopify's published Admin GraphQL schemas, for the Shopify connector's tests and the sandbox's fake Shopify
+# (tests/tools/shopify/validate.mjs). Pinned by version and integrity in the script; skipped when already in place.
+step "Shopify Admin schema"
+bash "$tools/fetch-shopify-schema.sh"
+
 step "dotnet build TracktileFunctions.sln -c Release"
 dotnet build TracktileFunctions.sln -c Release
 
