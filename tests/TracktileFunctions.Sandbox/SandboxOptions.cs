@@ -54,6 +54,12 @@ public sealed class SandboxOptions
     /// <summary>The port of the fake Entra endpoint's HTTPS listener on 127.0.0.1; 0 (the default) for a free one.</summary>
     public int EntraPort { get; init; }
 
+    /// <summary>The initial <see cref="SandboxState.ShopifyMaximumAvailable"/>: the leaky bucket's size per shop (points).</summary>
+    public double ShopifyMaximumAvailable { get; init; } = 2000;
+
+    /// <summary>The initial <see cref="SandboxState.ShopifyRestoreRate"/> (points per second; Shopify's Standard plan: 100).</summary>
+    public double ShopifyRestoreRate { get; init; } = 100;
+
     /// <summary>Command-line arguments for ASP.NET Core's configuration (<c>--urls</c>, <c>--Logging:LogLevel:Default</c>...).</summary>
     public IReadOnlyList<string> Args { get; init; } = [];
 }

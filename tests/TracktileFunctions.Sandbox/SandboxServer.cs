@@ -5,13 +5,14 @@ using Microsoft.AspNetCore.Http.Features;
 using TracktileFunctions.Sandbox.BusinessCentral;
 using TracktileFunctions.Sandbox.Erp;
 using TracktileFunctions.Sandbox.Hosting;
+using TracktileFunctions.Sandbox.Shopify;
 using TracktileFunctions.Sandbox.Tracktile;
 
 namespace TracktileFunctions.Sandbox;
 
 /// <summary>
 /// The fake Tracktile API (<see cref="TracktileBaseAddress"/>), the fake ERP (<see cref="ErpBaseAddress"/>) and the
-/// fake Business Central (<see cref="BusinessCentralBaseAddress"/>), served by one in-process Kestrel on 127.0.0.1,
+/// fake Business Central (<see cref="BusinessCentralBaseAddress"/>) and the fake Shopify (<see cref="ShopifyBaseAddress"/>), served by one in-process Kestrel on 127.0.0.1,
 /// plus the fake Entra token endpoint on an HTTPS listener of its own (<see cref="EntraAuthorityHost"/>), with their
 /// state in <see cref="State"/>.
 /// </summary>
@@ -50,6 +51,15 @@ public sealed class SandboxServer : IAsyncDisposable
     public Uri BusinessCentralBaseAddress => new(BaseAddress, "bc/v2.0/");
 
     /// <summary>
+    /// Shopify's shop URL template with <c>{shop}</c> cut off: <see cref="BaseAddress"/> + <c>shopify/</c>. The shop
+    /// <c>https://{shop}/</c> is at <c>shopify/{shop}/</c> under it (e.g. <see cref="SandboxState.ShopifyShop"/>).
+    /// </summary>
+    public Uri ShopifyBaseAddress => new(BaseAddress, "shopify/");
+
+    /// <summary>The fake shop <paramref name="shop"/>'s root, standing for <c>https://{shop}/</c>.</summary>
+    public Uri ShopifyShopAddress(string shop = SandboxState.ShopifyShop) => new(ShopifyBaseAddress, shop + "/");
+
+    /// <summary>
     /// The fake Entra ID's authority host, e.g. <c>https://127.0.0.1:50124/</c>: tokens from
     /// <c>POST {tenant}/oauth2/v2.0/token</c>. Clients must trust <see cref="Certificate"/> and disable instance discovery.
     /// </summary>
@@ -67,6 +77,7 @@ public sealed class SandboxServer : IAsyncDisposable
         options ??= new SandboxOptions();
         var state = new SandboxState(options.TimeProvider);
         state.ConfigureBusinessCentral(options);
+        state.ConfigureShopify(options);
         var certificate = EntraHost.CreateCertificate();
         var app = Build(options, state);
         var entra = EntraHost.Build(options, state, certificate);
@@ -143,7 +154,13 @@ public sealed class SandboxServer : IAsyncDisposable
         var app = builder.Build();
         app.UseWhen(context => SandboxPaths.IsFake(context.Request.Path), fake =>
         {
-            fake.UseMiddleware<RecordingMiddleware>();
+            // Shopify's token requests carry the client secret: it is recorded as ***.
+            fake.UseWhen(
+                context => context.Request.Path.StartsWithSegments(SandboxPaths.Shopify, StringComparison.OrdinalIgnoreCase),
+                shopify => shopify.UseMiddleware<RecordingMiddleware>(new RecordingMiddleware.BodyFilter(ShopifyRedaction.Redact)));
+            fake.UseWhen(
+                context => !context.Request.Path.StartsWithSegments(SandboxPaths.Shopify, StringComparison.OrdinalIgnoreCase),
+                others => others.UseMiddleware<RecordingMiddleware>());
             fake.UseMiddleware<FaultMiddleware>();
             fake.UseWhen(
                 context => context.Request.Path.StartsWithSegments(SandboxPaths.Tracktile, StringComparison.OrdinalIgnoreCase),
@@ -160,6 +177,7 @@ public sealed class SandboxServer : IAsyncDisposable
         TracktileEndpoints.Map(app);
         ErpEndpoints.Map(app);
         BcApi.Map(app);
+        ShopifyEndpoints.Map(app);
         AdminEndpoints.Map(app);
         return app;
     }

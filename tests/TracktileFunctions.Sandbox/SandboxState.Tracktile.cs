@@ -9,6 +9,8 @@ public sealed partial class SandboxState
     private readonly Dictionary<string, TracktileProduct> _products = new(StringComparer.Ordinal);
     private readonly Dictionary<string, InventoryEntity> _inventoryEntities = new(StringComparer.Ordinal);
     private readonly List<CustomerPut> _customerPuts = [];
+    private readonly List<TracktileOrder> _createdOrders = [];
+    private int _nextCreatedOrder = 1;
     private readonly Dictionary<string, JsonElement> _tracktileCustomers = new(StringComparer.Ordinal);
 
     /// <summary>The seeded Tracktile orders, by id.</summary>
@@ -20,6 +22,27 @@ public sealed partial class SandboxState
             {
                 return [.. _orders.Values.OrderBy(o => o.Id, StringComparer.Ordinal)];
             }
+        }
+    }
+
+    /// <summary>Every order made by <c>POST /tracktile/orders</c>, oldest first, as created (later PATCHes not applied).</summary>
+    public IReadOnlyList<TracktileOrder> CreatedOrders
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _createdOrders];
+            }
+        }
+    }
+
+    /// <summary>How many orders <c>POST /tracktile/orders</c> created with <paramref name="shortId"/> (Tracktile does not de-duplicate).</summary>
+    public int CreatedOrderCount(string shortId)
+    {
+        lock (_gate)
+        {
+            return _createdOrders.Count(o => string.Equals(o.ShortId, shortId, StringComparison.Ordinal));
         }
     }
 
@@ -73,6 +96,55 @@ public sealed partial class SandboxState
         lock (_gate)
         {
             return _orders.GetValueOrDefault(id);
+        }
+    }
+
+    internal TracktileOrder CreateOrder(string shortId, string customerId, DateOnly? dueDate, string currency, IReadOnlyList<TracktileOrderItem> items)
+    {
+        lock (_gate)
+        {
+            string id;
+            do
+            {
+                id = "ord_" + _nextCreatedOrder++.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+            while (_orders.ContainsKey(id));
+
+            var order = new TracktileOrder(id, shortId, customerId, dueDate, currency, "pending", items);
+            _orders[id] = order;
+            _createdOrders.Add(order);
+            return order;
+        }
+    }
+
+    internal IReadOnlyList<TracktileOrder> OrdersWithShortId(string shortId)
+    {
+        lock (_gate)
+        {
+            return [.. _orders.Values.Where(o => string.Equals(o.ShortId, shortId, StringComparison.Ordinal)).OrderBy(o => o.Id, StringComparer.Ordinal)];
+        }
+    }
+
+    /// <summary>Replaces an existing order (a PATCH's result); false when there is none with its id.</summary>
+    internal bool ReplaceOrder(TracktileOrder order)
+    {
+        lock (_gate)
+        {
+            if (!_orders.ContainsKey(order.Id))
+            {
+                return false;
+            }
+
+            _orders[order.Id] = order;
+            return true;
+        }
+    }
+
+    internal IReadOnlyList<InventoryEntity> InventoryEntitiesOf(string productId)
+    {
+        lock (_gate)
+        {
+            return [.. _inventoryEntities.Values.Where(e => string.Equals(e.ProductId, productId, StringComparison.Ordinal)).OrderBy(e => e.Id, StringComparer.Ordinal)];
         }
     }
 
@@ -150,6 +222,8 @@ public sealed partial class SandboxState
         _products.Clear();
         _inventoryEntities.Clear();
         _customerPuts.Clear();
+        _createdOrders.Clear();
+        _nextCreatedOrder = 1;
         _tracktileCustomers.Clear();
     }
 }

@@ -126,8 +126,9 @@ public sealed partial class SandboxState
     }
 
     /// <summary>
-    /// Forgets everything: calls, faults, settings, seeded data, ERP effects, idempotency keys, and Business Central's
-    /// data, tokens, subscriptions and settings (back to the seeded company and the server's options).
+    /// Forgets everything: calls, faults, settings, seeded data, ERP effects, idempotency keys, Business Central's
+    /// data, tokens, subscriptions and settings (back to the seeded company and the server's options), and Shopify's
+    /// (back to the two seeded shops with their locations and static token).
     /// </summary>
     public void Reset()
     {
@@ -141,6 +142,7 @@ public sealed partial class SandboxState
             ResetTracktile();
             ResetErp();
             ResetBusinessCentral();
+            ResetShopify();
         }
     }
 

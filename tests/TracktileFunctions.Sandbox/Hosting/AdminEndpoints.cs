@@ -48,11 +48,53 @@ internal static class AdminEndpoints
                 maxObservedInFlight = state.BcMaxObservedInFlight,
             },
         }));
+        admin.MapGet("/shopify", (SandboxState state) => Json(new
+        {
+            shops = state.ShopifyShops.Select(shop =>
+            {
+                var snapshot = state.ShopifySnapshotOf(shop);
+                return new
+                {
+                    shop,
+                    locations = snapshot.Locations,
+                    variants = snapshot.Variants,
+                    quantities = snapshot.Variants.SelectMany(v => snapshot.Locations
+                        .Where(l => state.ShopifyQuantity(shop, v.InventoryItemId, l.Id, "available") is not null)
+                        .Select(l => new
+                        {
+                            inventoryItemId = v.InventoryItemId,
+                            sku = v.Sku,
+                            locationId = l.Id,
+                            quantities = SandboxState.ShopifyQuantityNamesPublic.ToDictionary(n => n, n => state.ShopifyQuantity(shop, v.InventoryItemId, l.Id, n)),
+                        })),
+                    orders = snapshot.Orders,
+                    subscriptions = snapshot.Subscriptions,
+                };
+            }),
+            adjustments = state.ShopifyAdjustments,
+            webhookDeliveries = state.ShopifyWebhookDeliveries,
+            counters = new
+            {
+                tokensIssued = state.ShopifyTokensIssued,
+                graphqlRequests = state.ShopifyGraphqlRequests,
+                throttled = state.ShopifyThrottledCount,
+            },
+            settings = new
+            {
+                maximumAvailable = state.ShopifyMaximumAvailable,
+                restoreRate = state.ShopifyRestoreRate,
+                throttleStatusCode = state.ShopifyThrottleStatusCode,
+                suppressWebhooks = state.SuppressShopifyWebhooks,
+                readAllOrders = state.ShopifyReadAllOrders,
+                idempotencyRetention = state.ShopifyIdempotencyRetention,
+            },
+        }));
         admin.MapGet("/tracktile", (SandboxState state) => Json(new
         {
             productPagination = state.ProductPagination,
             latency = state.Latency,
             orders = state.Orders,
+            createdOrders = state.CreatedOrders,
             products = state.Products,
             inventoryEntities = state.InventoryEntities,
             customerPuts = state.CustomerPuts,

@@ -15,7 +15,15 @@ internal static class TracktileEndpoints
     public static void Map(IEndpointRouteBuilder app)
     {
         var tracktile = app.MapGroup(SandboxPaths.Tracktile);
+        tracktile.MapPost("/orders", CreateOrderAsync);
+        tracktile.MapGet("/orders", (HttpRequest request, SandboxState state) => request.Query.TryGetValue("shortId", out var shortId) && !string.IsNullOrEmpty(shortId)
+            ? Results.Json(state.OrdersWithShortId(shortId.ToString()), SandboxJson.Options)
+            : BadRequest("shortId is required."));
         tracktile.MapGet("/orders/{orderId}", GetOrder);
+        tracktile.MapPatch("/orders/{orderId}", PatchOrderAsync);
+        tracktile.MapGet("/inventory/entities", (HttpRequest request, SandboxState state) => request.Query.TryGetValue("productId", out var productId) && !string.IsNullOrEmpty(productId)
+            ? Results.Json(state.InventoryEntitiesOf(productId.ToString()), SandboxJson.Options)
+            : BadRequest("productId is required."));
         tracktile.MapGet("/products", GetProducts);
         tracktile.MapPut("/customers/{customerId}", PutCustomerAsync);
         tracktile.MapGet("/customers/{customerId}", (string customerId, SandboxState state) => state.FindCustomer(customerId) is { } customer
@@ -29,6 +37,139 @@ internal static class TracktileEndpoints
         => state.FindOrder(orderId) is { } order
             ? Results.Json(order, SandboxJson.Options)
             : SandboxErrors.Tracktile(StatusCodes.Status404NotFound, $"Order '{orderId}' not found.");
+
+    /// <summary>
+    /// <c>POST /orders</c> with the documented fields. Answers 201 with the order, <c>status: "pending"</c>. Tracktile
+    /// documents no idempotency: the same shortId twice makes two orders.
+    /// </summary>
+    private static async Task<IResult> CreateOrderAsync(HttpRequest request, SandboxState state)
+    {
+        var body = await JsonBody.ReadAsync<JsonElement>(request);
+        if (body.Problem is not null)
+        {
+            return SandboxErrors.Tracktile(body.ProblemStatus, body.Problem);
+        }
+
+        var raw = body.Raw;
+        if (RequiredString(raw, "shortId") is not { } shortId)
+        {
+            return BadRequest("shortId is required and must be a non-empty string.");
+        }
+
+        if (RequiredString(raw, "customerId") is not { } customerId)
+        {
+            return BadRequest("customerId is required and must be a non-empty string.");
+        }
+
+        if (RequiredString(raw, "currency") is not { } currency || currency.Length != 3 || !currency.All(char.IsAsciiLetterUpper))
+        {
+            return BadRequest("currency is required and must be a 3-letter ISO 4217 code (e.g. USD).");
+        }
+
+        DateOnly? dueDate = null;
+        if (raw.TryGetProperty("dueDate", out var due) && due.ValueKind != JsonValueKind.Null)
+        {
+            if (due.ValueKind != JsonValueKind.String || !TryParseDueDate(due.GetString()!, out var parsed))
+            {
+                return BadRequest("dueDate must be an ISO 8601 date (YYYY-MM-DD).");
+            }
+
+            dueDate = parsed;
+        }
+
+        if (!raw.TryGetProperty("orderItems", out var itemsJson) || itemsJson.ValueKind != JsonValueKind.Array || itemsJson.GetArrayLength() == 0)
+        {
+            return BadRequest("orderItems is required and must be a non-empty array.");
+        }
+
+        var items = new List<TracktileOrderItem>();
+        var index = 0;
+        foreach (var item in itemsJson.EnumerateArray())
+        {
+            var at = $"orderItems[{index++}]";
+            if (item.ValueKind != JsonValueKind.Object || RequiredString(item, "productId") is not { } productId)
+            {
+                return BadRequest($"{at}.productId is required and must be a non-empty string.");
+            }
+
+            if (!item.TryGetProperty("quantity", out var quantity) || quantity.ValueKind != JsonValueKind.Number || quantity.GetDecimal() <= 0)
+            {
+                return BadRequest($"{at}.quantity is required and must be a positive number.");
+            }
+
+            if (!item.TryGetProperty("price", out var price) || price.ValueKind != JsonValueKind.Number || price.GetDecimal() < 0)
+            {
+                return BadRequest($"{at}.price is required and must be a non-negative number.");
+            }
+
+            items.Add(new TracktileOrderItem(productId, quantity.GetDecimal(), price.GetDecimal()));
+        }
+
+        var order = state.CreateOrder(shortId, customerId, dueDate, currency, items);
+        return Results.Json(order, SandboxJson.Options, statusCode: StatusCodes.Status201Created);
+    }
+
+    /// <summary><c>PATCH /orders/{id}</c>: merges the body's fields into the order (not its id); 200 with the order.</summary>
+    private static async Task<IResult> PatchOrderAsync(string orderId, HttpRequest request, SandboxState state)
+    {
+        var body = await JsonBody.ReadAsync<JsonElement>(request);
+        if (body.Problem is not null)
+        {
+            return SandboxErrors.Tracktile(body.ProblemStatus, body.Problem);
+        }
+
+        if (state.FindOrder(orderId) is not { } order)
+        {
+            return SandboxErrors.Tracktile(StatusCodes.Status404NotFound, $"Order '{orderId}' not found.");
+        }
+
+        var merged = JsonSerializer.SerializeToNode(order, SandboxJson.Options)!.AsObject();
+        foreach (var property in body.Raw.EnumerateObject())
+        {
+            if (property.Name != "id")
+            {
+                merged[property.Name] = System.Text.Json.Nodes.JsonNode.Parse(property.Value.GetRawText());
+            }
+        }
+
+        TracktileOrder? patched;
+        try
+        {
+            patched = merged.Deserialize<TracktileOrder>(SandboxJson.Options);
+        }
+        catch (JsonException ex)
+        {
+            return BadRequest("The body is not valid for an order: " + ex.Message);
+        }
+
+        if (patched is null || string.IsNullOrEmpty(patched.ShortId) || string.IsNullOrEmpty(patched.Status))
+        {
+            return BadRequest("The patched order is missing fields.");
+        }
+
+        return state.ReplaceOrder(patched with { Id = orderId })
+            ? Results.Json(patched with { Id = orderId }, SandboxJson.Options)
+            : SandboxErrors.Tracktile(StatusCodes.Status404NotFound, $"Order '{orderId}' not found.");
+    }
+
+    private static string? RequiredString(JsonElement obj, string name)
+        => obj.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String && value.GetString() is { Length: > 0 } text ? text : null;
+
+    private static bool TryParseDueDate(string text, out DateOnly date)
+    {
+        if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out date))
+        {
+            return true;
+        }
+
+        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time))
+        {
+            date = DateOnly.FromDateTime(time.UtcDateTime);
+            return true;
+        }
+
+        return false;
+    }
 
     private static IResult GetInventoryEntity(string entityId, SandboxState state)
         => state.FindInventoryEntity(entityId) is { } entity

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace TracktileFunctions.Sandbox.Tracktile;
 
@@ -27,7 +28,17 @@ public sealed record TracktileProduct(
     IReadOnlyDictionary<string, object?>? Attributes = null);
 
 /// <summary>An inventory entity (a lot) as <c>GET /inventory/entities/{entityId}</c> returns it.</summary>
-public sealed record InventoryEntity(string Id, string Name, string ProductId, decimal Quantity, string Unit);
+/// <param name="NodeId">The node (stage, container...) holding it, written as <c>"node": {"id": ...}</c> when set.</param>
+public sealed record InventoryEntity(string Id, string Name, string ProductId, decimal Quantity, string Unit, [property: JsonIgnore] string? NodeId = null)
+{
+    /// <summary>The node as Tracktile writes it; absent when <see cref="NodeId"/> is null.</summary>
+    [JsonInclude]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public InventoryEntityNode? Node => NodeId is null ? null : new InventoryEntityNode(NodeId);
+}
+
+/// <summary>The <c>node</c> of an <see cref="InventoryEntity"/>.</summary>
+public sealed record InventoryEntityNode(string Id);
 
 /// <summary>One <c>PUT /customers/{customerId}</c> the sandbox received (the body schema is not documented).</summary>
 public sealed record CustomerPut(string CustomerId, JsonElement Body, DateTimeOffset ReceivedAt);
