@@ -56,7 +56,7 @@ public sealed class AzuriteFixture : IAsyncLifetime, IDisposable
         await _gate.WaitAsync().ConfigureAwait(false);
         try
         {
-            (BlobPort, QueuePort, TablePort) = (FreePort(), FreePort(), FreePort());
+            (BlobPort, QueuePort, TablePort) = FreePorts();
             ConnectionString = string.Create(CultureInfo.InvariantCulture,
                 $"DefaultEndpointsProtocol=http;AccountName={AccountName};AccountKey={AccountKey};" +
                 $"BlobEndpoint=http://127.0.0.1:{BlobPort}/{AccountName};" +
@@ -233,17 +233,19 @@ public sealed class AzuriteFixture : IAsyncLifetime, IDisposable
         return script;
     }
 
-    private static int FreePort()
+    /// <summary>Three distinct free ports: all three listeners are held open together, so the system cannot hand out one twice.</summary>
+    private static (int Blob, int Queue, int Table) FreePorts()
     {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
+        var listeners = Enumerable.Range(0, 3).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
         try
         {
-            return ((IPEndPoint)listener.LocalEndpoint).Port;
+            listeners.ForEach(l => l.Start());
+            var ports = listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToList();
+            return (ports[0], ports[1], ports[2]);
         }
         finally
         {
-            listener.Stop();
+            listeners.ForEach(l => l.Stop());
         }
     }
 
