@@ -107,6 +107,43 @@ public sealed class StartupValidationTests
         Assert.IsType<TracktileFunctions.RestErp.RestErpClient>(services.GetRequiredService<TracktileFunctions.Erp.IErp>());
     }
 
+    [Fact]
+    public async Task StartAsync_ShopifyShopWithoutCredentials_FailsNamingThem()
+    {
+        var error = await StartAsync(null, ("Shopify:Shops:0:Domain", "my-store.myshopify.com"));
+
+        Assert.NotNull(error);
+        Assert.Contains("Shopify:Shops:N:AccessToken", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Shopify:ClientSecrets:0", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task StartAsync_ShopifyConfigured_Starts()
+        => Assert.Null(await StartAsync(null,
+            ("Shopify:Shops:0:Domain", "my-store.myshopify.com"), ("Shopify:ClientId", "client"), ("Shopify:ClientSecrets:0", "shpss_x"),
+            ("Shopify:Stock:Locations:0:Node", "node_1"), ("Shopify:Stock:Locations:0:Location", "gid://shopify/Location/1")));
+
+    [Fact]
+    public async Task ShopifyServices_NoShop_ResolveAndDoNothing()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(Valid).Build();
+        await using var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration).AddLogging()
+            .AddTracktileFunctions(configuration).BuildServiceProvider();
+
+        var subscriptions = await services.GetRequiredService<TracktileFunctions.Shopify.ShopifySubscriptions>().EnsureAsync(CancellationToken.None);
+        var reconciled = await services.GetRequiredService<TracktileFunctions.Shopify.ShopifyOrderReconciliation>().RunAsync(CancellationToken.None);
+        var repair = await services.GetRequiredKeyedService<TracktileFunctions.Store.StoreStockRepair>("shopify").RunAsync(CancellationToken.None);
+        var reply = await services.GetRequiredService<TracktileFunctions.Shopify.ShopifyWebhook>().ReceiveAsync(
+            new TracktileFunctions.Shopify.ShopifyWebhookHeaders("x", "s.myshopify.com", "orders/create", "id", null, 0), Stream.Null, CancellationToken.None);
+        var routes = services.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<TracktileFunctions.Webhooks.WebhookSourceOptions>>().Get(TracktileFunctions.Webhooks.WebhookSources.Tracktile).Routes;
+
+        Assert.Contains("Shopify is off", subscriptions.Skipped, StringComparison.Ordinal);
+        Assert.Empty(reconciled);
+        Assert.NotNull(repair.Skipped);
+        Assert.Equal(404, reply.StatusCode);
+        Assert.DoesNotContain(routes, r => r.Queues.Contains(TracktileFunctions.Processing.QueueNames.ShopifyInventory));
+    }
+
     [Theory]
     [InlineData("Tracktile:Api:Token", "Tracktile:Api:Token")]
     [InlineData("Tracktile:Api:BaseUrl", "Tracktile:Api:BaseUrl")]

@@ -17,7 +17,7 @@ namespace TracktileFunctions.Shopify;
 /// throttling and internal errors).
 /// </summary>
 public sealed partial class ShopifyClient(
-    HttpClient http, ShopifyTokenCache tokens, IOptions<ShopifyOptions> options, TimeProvider timeProvider, ILogger<ShopifyClient> logger)
+    HttpClient http, ShopifyTokenCache tokens, ShopifyCostBuckets buckets, IOptions<ShopifyOptions> options, TimeProvider timeProvider, ILogger<ShopifyClient> logger)
 {
     private static readonly JsonHttp.ErrorFactory Error = (s, c, r, d, i) => new ShopifyApiException(s, c, r, d, i);
 
@@ -41,11 +41,17 @@ public sealed partial class ShopifyClient(
             ["variables"] = variables.DeepClone(),
         };
         var url = new Uri(ShopRoot(shop), $"admin/api/{_options.ApiVersion}/graphql.json");
+        var operation = ShopifyDocuments.NameOf(document);
         var waitUntil = timeProvider.GetUtcNow() + TimeSpan.FromSeconds(_options.MaxThrottleWaitSeconds);
         var refreshedToken = false;
         while (true)
         {
             var token = await TokenAsync(shop, cancellationToken).ConfigureAwait(false);
+            if (buckets.WaitBefore(shop, operation) is { } before && before > TimeSpan.Zero)
+            {
+                await Task.Delay(before, timeProvider, cancellationToken).ConfigureAwait(false);
+            }
+
             using var response = await SendAsync(url, body, token, cancellationToken).ConfigureAwait(false);
             if (response.StatusCode == HttpStatusCode.Unauthorized && !refreshedToken && _options.Shop(shop)?.AccessToken is null)
             {
@@ -57,6 +63,7 @@ public sealed partial class ShopifyClient(
             using var answer = await ReadAsync(response, cancellationToken).ConfigureAwait(false);
             var root = answer.RootElement;
             var throttle = Throttle.From(root);
+            buckets.Observe(shop, operation, throttle.Requested, throttle.Maximum, throttle.Available, throttle.RestoreRate);
             if (response.StatusCode == HttpStatusCode.TooManyRequests || HasCode(root, "THROTTLED"))
             {
                 var wait = throttle.WaitFor(response.Headers.RetryAfter?.Delta);
@@ -65,7 +72,7 @@ public sealed partial class ShopifyClient(
                     throw new ShopifyApiException(429, "THROTTLED", RequestId(response), $"throttled by {shop} for longer than {_options.MaxThrottleWaitSeconds} s");
                 }
 
-                LogThrottled(shop, ShopifyDocuments.NameOf(document), throttle.Requested, throttle.Available, (int)wait.TotalMilliseconds);
+                LogThrottled(shop, operation, throttle.Requested, throttle.Available, (int)wait.TotalMilliseconds);
                 await Task.Delay(wait, timeProvider, cancellationToken).ConfigureAwait(false);
                 continue;
             }
@@ -141,7 +148,8 @@ public sealed partial class ShopifyClient(
             {
                 // The body is not carried: an OAuth error answer can echo what was sent.
                 throw new ShopifyApiException((int)response.StatusCode, "token_refused", RequestId(response),
-                    $"{shop} refused the client credentials grant (check Shopify:ClientId, Shopify:ClientSecrets:0 and that the app is installed)");
+                    $"{shop} refused the client credentials grant (check Shopify:ClientId, Shopify:ClientSecrets:0 and that the app is installed)",
+                    transient: true); // a credential is fixed in configuration: the event waits for it through the queue's retries
             }
 
             var grant = await JsonHttp.ReadAsync<TokenAnswer>(response, Error, cancellationToken).ConfigureAwait(false);
@@ -220,7 +228,7 @@ public sealed partial class ShopifyClient(
         [property: System.Text.Json.Serialization.JsonPropertyName("expires_in")] int? ExpiresIn);
 
     /// <summary>What <c>extensions.cost</c> says: the query's cost, the bucket now, and its refill rate.</summary>
-    internal readonly record struct Throttle(double Requested, double Available, double RestoreRate)
+    internal readonly record struct Throttle(double Requested, double Maximum, double Available, double RestoreRate)
     {
         public static Throttle From(JsonElement root)
         {
@@ -229,8 +237,9 @@ public sealed partial class ShopifyClient(
             {
                 var requested = Number(cost, "requestedQueryCost");
                 var status = cost.TryGetProperty("throttleStatus", out var s) && s.ValueKind == JsonValueKind.Object ? s : default;
-                return new Throttle(requested, status.ValueKind == JsonValueKind.Object ? Number(status, "currentlyAvailable") : 0,
-                    status.ValueKind == JsonValueKind.Object ? Number(status, "restoreRate") : 0);
+                var known = status.ValueKind == JsonValueKind.Object;
+                return new Throttle(requested, known ? Number(status, "maximumAvailable") : 0, known ? Number(status, "currentlyAvailable") : 0,
+                    known ? Number(status, "restoreRate") : 0);
             }
 
             return default;

@@ -48,20 +48,31 @@ public static class ShopifyDocuments
         }
         """;
 
-    /// <summary>Orders updated since a time, oldest change first, a page at a time.</summary>
+    /// <summary>
+    /// The ids of the orders updated since a time, oldest change first, 100 a page (cost about 100 of the single query's
+    /// 1,000: the orders themselves are read one by one with <see cref="OrderForImport"/>).
+    /// </summary>
     public const string OrdersUpdatedSince = """
         query OrdersUpdatedSince($query: String!, $after: String) {
-          orders(first: 25, after: $after, query: $query, sortKey: UPDATED_AT) {
+          orders(first: 100, after: $after, query: $query, sortKey: UPDATED_AT) {
             pageInfo { hasNextPage endCursor }
-            nodes {
-              id legacyResourceId name createdAt updatedAt cancelledAt currencyCode email
-              customer { email }
-              lineItems(first: 100) {
-                nodes {
-                  sku quantity
-                  variant { legacyResourceId }
-                  originalUnitPriceSet { shopMoney { amount } }
-                }
+            nodes { id updatedAt }
+          }
+        }
+        """;
+
+    /// <summary>One order as the import needs it, its lines 100 a page (cost about 400).</summary>
+    public const string OrderForImport = """
+        query OrderForImport($id: ID!, $after: String) {
+          order(id: $id) {
+            id legacyResourceId name createdAt updatedAt cancelledAt currencyCode email
+            customer { email }
+            lineItems(first: 100, after: $after) {
+              pageInfo { hasNextPage endCursor }
+              nodes {
+                sku quantity
+                variant { legacyResourceId }
+                originalUnitPriceSet { shopMoney { amount } }
               }
             }
           }
@@ -96,6 +107,7 @@ public static class ShopifyDocuments
         ["AdjustQuantities"] = AdjustQuantities,
         ["SetQuantities"] = SetQuantities,
         ["OrdersUpdatedSince"] = OrdersUpdatedSince,
+        ["OrderForImport"] = OrderForImport,
         ["WebhookSubscriptions"] = WebhookSubscriptions,
         ["CreateWebhookSubscription"] = CreateWebhookSubscription,
     };

@@ -71,13 +71,27 @@ public sealed class ShopifyOptions : IValidatableObject
         {
             shop.Domain = shop.Domain.Trim().ToLowerInvariant();
             shop.AccessToken = string.IsNullOrWhiteSpace(shop.AccessToken) ? null : shop.AccessToken.Trim();
+            shop.ShortIdPrefix = string.IsNullOrWhiteSpace(shop.ShortIdPrefix) ? null : shop.ShortIdPrefix.Trim();
         }
+
+        // An empty app setting is an unset one: the defaults stand.
+        ApiVersion = Default(ApiVersion, DefaultApiVersion);
+        Stock.QuantityName = Default(Stock.QuantityName, "available");
+        Stock.RepairQuantityName = Default(Stock.RepairQuantityName, "on_hand");
+        Stock.Reason = Default(Stock.Reason, "correction");
+        Stock.RepairReason = Default(Stock.RepairReason, "cycle_count_available");
+        Orders.CancelledStatus = Default(Orders.CancelledStatus, "cancelled");
 
         ClientId = string.IsNullOrWhiteSpace(ClientId) ? null : ClientId.Trim();
         WebhookUrl = string.IsNullOrWhiteSpace(WebhookUrl) ? null : WebhookUrl.Trim();
         Orders.Normalize();
         Stock.Normalize();
     }
+
+    private static string Default(string? value, string fallback) => string.IsNullOrWhiteSpace(value) ? fallback : value.Trim();
+
+    /// <summary>The <c>shortId</c> prefix of a shop's orders: its own, or the common one.</summary>
+    public string ShortIdPrefixOf(string shop) => Shop(shop)?.ShortIdPrefix ?? Orders.ShortIdPrefix;
 
     /// <summary>The configured shop with this domain, or null.</summary>
     public ShopifyShopOptions? Shop(string? domain)
@@ -122,6 +136,14 @@ public sealed class ShopifyOptions : IValidatableObject
             yield return new ValidationResult("Shopify:WebhookUrl must be an absolute URL.", [nameof(WebhookUrl)]);
         }
 
+        var prefixes = Shops.Select(s => ShortIdPrefixOf(s.Domain)).ToList();
+        if (prefixes.Distinct(StringComparer.Ordinal).Count() < prefixes.Count)
+        {
+            yield return new ValidationResult(
+                "Shopify:Shops:N:ShortIdPrefix: with several shops each needs its own prefix (order names such as #1001 repeat across shops, and Tracktile's shortId must not).",
+                [nameof(Shops)]);
+        }
+
         foreach (var problem in Stock.Problems(this))
         {
             yield return new ValidationResult(problem);
@@ -137,6 +159,9 @@ public sealed class ShopifyShopOptions
 
     /// <summary>A store's Admin API access token (<c>shpat_...</c>), instead of the client credentials grant.</summary>
     public string? AccessToken { get; set; }
+
+    /// <summary>This shop's <c>shortId</c> prefix, instead of <c>Shopify:Orders:ShortIdPrefix</c>; with several shops each needs its own (order names repeat across shops).</summary>
+    public string? ShortIdPrefix { get; set; }
 
     /// <summary>Whether <paramref name="domain"/> is a <c>*.myshopify.com</c> host name.</summary>
     public static bool IsShopDomain(string domain)

@@ -16,11 +16,12 @@ public sealed class ShopifyOrderConsumer(StoreOrderImport import, IOptions<Shopi
     {
         ArgumentNullException.ThrowIfNull(evt);
         var order = ShopifyOrders.Read(evt.Payload, evt.Kind);
-        if (options.Value.Shop(order.Shop) is null)
+        var settings = options.Value;
+        if (settings.Shop(order.Shop) is null)
         {
             throw new PermanentProcessingException($"Shopify order {order.Name} is from {order.Shop}, which is no longer one of Shopify:Shops");
         }
 
-        return import.ImportAsync(order, options.Value.Orders, $"{Name}/{evt.EventId}", cancellationToken);
+        return import.ImportAsync(order, settings.Orders, settings.ShortIdPrefixOf(order.Shop), $"{Name}/{evt.EventId}", cancellationToken);
     }
 }

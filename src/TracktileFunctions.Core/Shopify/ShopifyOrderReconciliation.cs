@@ -60,7 +60,12 @@ public sealed partial class ShopifyOrderReconciliation(
             var orders = data.GetProperty("orders");
             foreach (var node in orders.GetProperty("nodes").EnumerateArray())
             {
-                var rest = ShopifyOrders.ToRestShape(node);
+                var rest = await OrderAsync(shop, node.GetProperty("id").GetString()!, cancellationToken).ConfigureAwait(false);
+                if (rest is null)
+                {
+                    continue; // deleted since it was listed
+                }
+
                 var updated = DateTimeOffset.TryParse(rest["updated_at"]?.GetValue<string>(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var u) ? u : (DateTimeOffset?)null;
                 var eventId = $"reconcile:{rest["id"]}@{updated?.UtcDateTime.ToString("O", CultureInfo.InvariantCulture) ?? "unknown"}";
                 var payload = ShopifyWebhook.Wrap(shop, JsonSerializer.SerializeToUtf8Bytes(rest));
@@ -88,6 +93,31 @@ public sealed partial class ShopifyOrderReconciliation(
 
         LogRun(shop, since, queued);
         return new ShopifyReconciliationResult(shop, since, queued, newest);
+    }
+
+    /// <summary>One order with all its lines, in the webhook's shape; null when it no longer exists.</summary>
+    private async Task<JsonObject?> OrderAsync(string shop, string id, CancellationToken cancellationToken)
+    {
+        JsonElement? order = null;
+        var lines = new List<JsonElement>();
+        string? after = null;
+        do
+        {
+            var data = await shopify.ExecuteAsync(shop, ShopifyDocuments.OrderForImport, new JsonObject { ["id"] = id, ["after"] = after }, cancellationToken).ConfigureAwait(false);
+            if (data.GetProperty("order") is not { ValueKind: JsonValueKind.Object } node)
+            {
+                return null;
+            }
+
+            order ??= node;
+            var items = node.GetProperty("lineItems");
+            lines.AddRange(items.GetProperty("nodes").EnumerateArray());
+            var info = items.GetProperty("pageInfo");
+            after = info.GetProperty("hasNextPage").GetBoolean() ? info.GetProperty("endCursor").GetString() : null;
+        }
+        while (after is not null);
+
+        return ShopifyOrders.ToRestShape(order.Value, lines);
     }
 
     [LoggerMessage(LogLevel.Information, "Shopify {Shop} reconciliation: {Queued} orders updated since {Since:O} queued for import")]

@@ -47,13 +47,13 @@ public static class ShopifyOrders
         return new StoreOrder("shopify", shop, id, name, created, Time(order, "updated_at"), cancelled, Text(order, "currency"), email, lines);
     }
 
-    /// <summary>A GraphQL <c>Order</c> node (as <see cref="ShopifyDocuments.OrdersUpdatedSince"/> selects it) in the webhook's REST shape.</summary>
-    public static JsonObject ToRestShape(JsonElement node)
+    /// <summary>A GraphQL <c>Order</c> node (as <see cref="ShopifyDocuments.OrderForImport"/> selects it) and all its line nodes, in the webhook's REST shape.</summary>
+    public static JsonObject ToRestShape(JsonElement node, IEnumerable<JsonElement> lineNodes)
     {
+        ArgumentNullException.ThrowIfNull(lineNodes);
         var lines = new JsonArray();
-        if (node.TryGetProperty("lineItems", out var items) && items.TryGetProperty("nodes", out var nodes))
         {
-            foreach (var line in nodes.EnumerateArray())
+            foreach (var line in lineNodes)
             {
                 lines.Add(new JsonObject
                 {

@@ -46,6 +46,7 @@ public static class ShopifyServiceCollectionExtensions
         });
 
         services.AddSingleton<ShopifyTokenCache>();
+        services.AddSingleton<ShopifyCostBuckets>();
         services.AddSingleton<ShopifyInventoryItems>();
         services.AddHttpClient<ShopifyClient>(http => http.Timeout = Timeout.InfiniteTimeSpan) // the resilience pipeline owns timeouts
             .AddStandardResilienceHandler()

@@ -64,6 +64,12 @@ public sealed class ProductSkuIndex(LazyTable table)
         }
         else
         {
+            // A SKU that moved here from another product: that product no longer has it (a SKU names one product).
+            if ((await GetAsync("sku:" + sku, cancellationToken).ConfigureAwait(false))?.GetString("Value") is { } previous && previous != productId)
+            {
+                actions.Add(new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(Partition, TableKeys.Escape("product:" + previous)), ETag.All));
+            }
+
             actions.Add(new TableTransactionAction(TableTransactionActionType.UpsertReplace, new TableEntity(Partition, TableKeys.Escape("sku:" + sku)) { ["Value"] = productId, ["Sku"] = sku }));
             actions.Add(new TableTransactionAction(TableTransactionActionType.UpsertReplace, new TableEntity(Partition, productKey) { ["Value"] = sku }));
         }

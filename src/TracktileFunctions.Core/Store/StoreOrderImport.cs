@@ -22,14 +22,16 @@ public sealed class StoreOrderImport(TracktileClient tracktile, SyncStateStore s
     /// <summary>Applies one version of <paramref name="order"/>.</summary>
     /// <param name="order">The order as the store sent it.</param>
     /// <param name="options">The store's order settings.</param>
+    /// <param name="shortIdPrefix">The prefix of the order's <c>shortId</c> (per shop).</param>
     /// <param name="holder">Who locks (consumer and event), so an event's own retry takes its lock back.</param>
     /// <param name="cancellationToken">Cancellation.</param>
     /// <returns>A short outcome for the ledger.</returns>
-    public Task<string> ImportAsync(StoreOrder order, StoreOrderOptions options, string holder, CancellationToken cancellationToken)
+    public Task<string> ImportAsync(StoreOrder order, StoreOrderOptions options, string shortIdPrefix, string holder, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(order);
         ArgumentNullException.ThrowIfNull(options);
-        return state.UnderLockAsync(Scope, Key(order), holder, record => ApplyAsync(order, options, record, cancellationToken), cancellationToken);
+        var shortId = ShortId(order, shortIdPrefix);
+        return state.UnderLockAsync(Scope, Key(order), holder, record => ApplyAsync(order, options, shortId, record, cancellationToken), cancellationToken);
     }
 
     /// <summary>The link's key: store, shop and the store's order id.</summary>
@@ -40,14 +42,13 @@ public sealed class StoreOrderImport(TracktileClient tracktile, SyncStateStore s
     }
 
     /// <summary>Tracktile's <c>shortId</c> for the order: the prefix and the order's name without its <c>#</c>.</summary>
-    public static string ShortId(StoreOrder order, StoreOrderOptions options)
+    public static string ShortId(StoreOrder order, string prefix)
     {
         ArgumentNullException.ThrowIfNull(order);
-        ArgumentNullException.ThrowIfNull(options);
-        return options.ShortIdPrefix + order.Name.TrimStart('#').Trim();
+        return prefix + order.Name.TrimStart('#').Trim();
     }
 
-    private async Task<(SyncRecord? Next, string Outcome)> ApplyAsync(StoreOrder order, StoreOrderOptions options, SyncRecord record, CancellationToken cancellationToken)
+    private async Task<(SyncRecord? Next, string Outcome)> ApplyAsync(StoreOrder order, StoreOrderOptions options, string shortId, SyncRecord record, CancellationToken cancellationToken)
     {
         var version = order.UpdatedAt ?? order.CreatedAt;
         if (record.IsNewerThan(version))
@@ -55,11 +56,17 @@ public sealed class StoreOrderImport(TracktileClient tracktile, SyncStateStore s
             return (null, $"stale: {order.Name} as of {version:O} is older than the version applied ({record.AppliedEventTime:O})");
         }
 
-        var shortId = ShortId(order, options);
         string outcome;
         if (record.TargetId is null)
         {
-            if (order.Cancelled)
+            if (order.Cancelled && await EarlierCreateAsync(shortId, record, cancellationToken).ConfigureAwait(false) is { } earlier)
+            {
+                // An earlier attempt's create did land, then the order was cancelled: cancel what was made.
+                await LinkAsync(record, earlier).ConfigureAwait(false);
+                outcome = await CancelAsync(order, options, earlier, shortId, cancellationToken).ConfigureAwait(false);
+                record.Status = options.CancelledStatus;
+            }
+            else if (order.Cancelled)
             {
                 outcome = $"not imported: {order.Name} was cancelled before it reached Tracktile";
                 record.Status = options.CancelledStatus;
@@ -73,16 +80,7 @@ public sealed class StoreOrderImport(TracktileClient tracktile, SyncStateStore s
         }
         else if (order.Cancelled && record.Status != options.CancelledStatus)
         {
-            if (options.CancelInTracktile)
-            {
-                await tracktile.UpdateOrderStatusAsync(record.TargetId, options.CancelledStatus, cancellationToken).ConfigureAwait(false);
-                outcome = $"cancelled Tracktile order {record.TargetId} ({shortId})";
-            }
-            else
-            {
-                outcome = $"not cancelled: {order.Name} was cancelled, and cancelling in Tracktile is off";
-            }
-
+            outcome = await CancelAsync(order, options, record.TargetId, shortId, cancellationToken).ConfigureAwait(false);
             record.Status = options.CancelledStatus;
         }
         else
@@ -94,20 +92,42 @@ public sealed class StoreOrderImport(TracktileClient tracktile, SyncStateStore s
         return (record, outcome);
     }
 
+    private async Task<string> CancelAsync(StoreOrder order, StoreOrderOptions options, string tracktileId, string shortId, CancellationToken cancellationToken)
+    {
+        if (!options.CancelInTracktile)
+        {
+            return $"not cancelled: {order.Name} was cancelled, and cancelling in Tracktile is off";
+        }
+
+        await tracktile.UpdateOrderStatusAsync(tracktileId, options.CancelledStatus, cancellationToken).ConfigureAwait(false);
+        return $"cancelled Tracktile order {tracktileId} ({shortId})";
+    }
+
+    /// <summary>
+    /// When an earlier attempt sent the create and never learnt the outcome: the order it made, found by its
+    /// <c>shortId</c>, or null when it made none. Null too when no create was left unanswered.
+    /// </summary>
+    /// <exception cref="PermanentProcessingException">A create was left unanswered and Tracktile offers no look-up.</exception>
+    private async Task<string?> EarlierCreateAsync(string shortId, SyncRecord record, CancellationToken cancellationToken)
+    {
+        if (record.Hash is not { } mark || !mark.StartsWith(SentMark, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var existing = await tracktile.FindOrderIdsByShortIdAsync(shortId, cancellationToken).ConfigureAwait(false)
+            ?? throw new PermanentProcessingException(
+                $"an earlier create of {shortId} was sent at {mark[SentMark.Length..]} without an answer, and Tracktile offers no look-up " +
+                "(Tracktile:Api:OrderLookupPath): check Tracktile for that shortId, then replay this event (it is linked if found, created if not)");
+        return existing.Count > 0 ? existing[0] : null;
+    }
+
     private async Task<(string Id, bool Found)> CreateOnceAsync(StoreOrder order, StoreOrderOptions options, string shortId, SyncRecord record, CancellationToken cancellationToken)
     {
         var body = await TracktileOrderAsync(order, options, shortId, cancellationToken).ConfigureAwait(false);
-        if (record.Hash is { } mark && mark.StartsWith(SentMark, StringComparison.Ordinal))
+        if (await EarlierCreateAsync(shortId, record, cancellationToken).ConfigureAwait(false) is { } earlier)
         {
-            // An earlier attempt sent the create and never learnt the outcome: find it rather than make a second.
-            var existing = await tracktile.FindOrderIdsByShortIdAsync(shortId, cancellationToken).ConfigureAwait(false)
-                ?? throw new PermanentProcessingException(
-                    $"an earlier create of {shortId} was sent at {mark[SentMark.Length..]} without an answer, and Tracktile offers no look-up " +
-                    "(Tracktile:Api:OrderLookupPath): check Tracktile for that shortId, then replay this event (it is linked if found, created if not)");
-            if (existing.Count > 0)
-            {
-                return (await LinkAsync(record, existing[0]).ConfigureAwait(false), true);
-            }
+            return (await LinkAsync(record, earlier).ConfigureAwait(false), true);
         }
 
         record.Hash = SentMark + timeProvider.GetUtcNow().ToString("O", CultureInfo.InvariantCulture);

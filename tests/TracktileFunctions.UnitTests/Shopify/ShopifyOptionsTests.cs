@@ -46,6 +46,33 @@ public sealed class ShopifyOptionsTests
             p => p.Contains("Shopify:Stock:Locations:0:Shop", StringComparison.Ordinal));
 
     [Fact]
+    public void Validate_TwoShopsOnePrefix_NamedBecauseOrderNamesRepeatAcrossShops()
+    {
+        var shared = Options(o =>
+        {
+            o.Shops.Add(new ShopifyShopOptions { Domain = "second.myshopify.com" });
+            o.Stock.Locations[0].Shop = Shop;
+        });
+        var own = Options(o =>
+        {
+            o.Shops.Add(new ShopifyShopOptions { Domain = "second.myshopify.com", ShortIdPrefix = "WHOLESALE-" });
+            o.Stock.Locations[0].Shop = Shop;
+        });
+
+        Assert.Contains(Problems(shared), p => p.Contains("Shopify:Shops:N:ShortIdPrefix", StringComparison.Ordinal));
+        Assert.Empty(Problems(own));
+        Assert.Equal(("SHOP-", "WHOLESALE-"), (own.ShortIdPrefixOf(Shop), own.ShortIdPrefixOf("second.myshopify.com")));
+    }
+
+    [Fact]
+    public void Normalize_EmptyAppSettingsForDefaults_DefaultsStand()
+    {
+        var options = Options(o => { o.ApiVersion = ""; o.Stock.RepairQuantityName = " "; o.Orders.CancelledStatus = ""; });
+
+        Assert.Equal((ShopifyOptions.DefaultApiVersion, "on_hand", "cancelled"), (options.ApiVersion, options.Stock.RepairQuantityName, options.Orders.CancelledStatus));
+    }
+
+    [Fact]
     public void Normalize_ShopDomain_TrimmedAndLowerCased_ThenFound()
     {
         var options = Options(o => o.Shops[0].Domain = " Unit-Store.MyShopify.com ");

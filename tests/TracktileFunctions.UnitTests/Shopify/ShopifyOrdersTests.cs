@@ -55,7 +55,7 @@ public sealed class ShopifyOrdersTests
              "lineItems":{"nodes":[{"sku":"JAM-250","quantity":3,"variant":{"legacyResourceId":"39072856"},"originalUnitPriceSet":{"shopMoney":{"amount":"4.5"}}}]}}
             """);
 
-        var rest = ShopifyOrders.ToRestShape(node.RootElement);
+        var rest = ShopifyOrders.ToRestShape(node.RootElement, node.RootElement.GetProperty("lineItems").GetProperty("nodes").EnumerateArray());
         using var wrapped = JsonDocument.Parse(ShopifyWebhook.Wrap("unit-store.myshopify.com", JsonSerializer.SerializeToUtf8Bytes(rest)));
         var order = ShopifyOrders.Read(wrapped.RootElement, "orders/updated");
 
@@ -66,5 +66,5 @@ public sealed class ShopifyOrdersTests
     [Fact]
     public void ShortId_NameWithHash_PrefixAndNumber()
         => Assert.Equal("WEB-1001", StoreOrderImport.ShortId(
-            new StoreOrder("shopify", "s", "1", "#1001", DateTimeOffset.UnixEpoch, null, false, null, null, []), new StoreOrderOptions { ShortIdPrefix = "WEB-" }));
+            new StoreOrder("shopify", "s", "1", "#1001", DateTimeOffset.UnixEpoch, null, false, null, null, []), "WEB-"));
 }

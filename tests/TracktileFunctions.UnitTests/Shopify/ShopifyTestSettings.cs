@@ -28,7 +28,7 @@ internal static class ShopifyTestSettings
     }
 
     public static ShopifyClient Client(StubHandler handler, ShopifyOptions? options = null, ShopifyTokenCache? tokens = null)
-        => new(new HttpClient(handler), tokens ?? new ShopifyTokenCache(TimeProvider.System), Microsoft.Extensions.Options.Options.Create(options ?? Options()),
+        => new(new HttpClient(handler), tokens ?? new ShopifyTokenCache(TimeProvider.System), new ShopifyCostBuckets(TimeProvider.System), Microsoft.Extensions.Options.Options.Create(options ?? Options()),
             TimeProvider.System, NullLogger<ShopifyClient>.Instance);
 
     public static HttpResponseMessage Json(string json, HttpStatusCode status = HttpStatusCode.OK)
