@@ -1,6 +1,6 @@
 // TracktileFunctions on Azure: a Linux Function App on the Flex Consumption plan (FC1, .NET isolated) that receives
 // Tracktile (and ERP) webhooks into Storage queues and pushes changes to the ERP: the app's REST contract or Microsoft
-// Dynamics 365 Business Central (erpProvider).
+// Dynamics 365 Business Central (erpProvider); and, when a shop is given (shopifyShopDomain), Shopify as a web store.
 //
 // Everything authenticates with one user-assigned managed identity: the host and the app reach Storage (queues,
 // tables, blobs) without keys (shared keys are off), App Insights takes telemetry over Entra ID (local auth off), and
@@ -114,10 +114,28 @@ param businessCentralAuthUsername string = ''
 @description('How many Business Central webhook client states exist in Key Vault (BusinessCentral--Webhook--ClientStates--0, --1): 2 while rotating, 0 for no webhook subscriptions (the reconciliation timer still applies every customer change, later). Only used when erpProvider is BusinessCentral.')
 param businessCentralWebhookClientStateCount int = 1
 
+@description('The Shopify shop the app serves (Shopify__Shops__0__Domain), e.g. my-store.myshopify.com (docs/connectors/shopify.md). Empty, the default: Shopify is off and the template sets no Shopify__ setting. A second shop goes into additionalAppSettings (Shopify__Shops__1__Domain).')
+param shopifyShopDomain string = ''
+
+@allowed(['ClientCredentials', 'AccessToken'])
+@description('How the app gets its Shopify token: ClientCredentials (a Dev Dashboard app installed on the shop: shopifyClientId, and its client secret in Key Vault as Shopify--ClientSecrets--0) or AccessToken (the store\'s Admin API access token in Key Vault as Shopify--Shops--0--AccessToken). Only used with shopifyShopDomain.')
+param shopifyAuthMode string = 'ClientCredentials'
+
+@description('The Dev Dashboard app\'s client id (Shopify__ClientId), for the client credentials grant; not needed with shopifyAuthMode AccessToken.')
+param shopifyClientId string = ''
+
+@minValue(1)
+@maxValue(2)
+@description('How many of the app\'s client secrets exist in Key Vault (Shopify--ClientSecrets--0, --1): 2 while rotating. The first signs the client credentials grant; Shopify\'s webhooks are accepted when signed with any of them. Required in both auth modes: Shopify signs webhooks with the app\'s secret. Only used with shopifyShopDomain.')
+param shopifyClientSecretCount int = 1
+
+@description('The pinned Shopify Admin API version (Shopify__ApiVersion), YYYY-MM (quarterly). The default is the app\'s own default; change both together.')
+param shopifyApiVersion string = '2026-10'
+
 @description('NCRONTAB (6 fields, UTC) of the product sync batch (ProductSync__Schedule); the default is hourly.')
 param productSyncSchedule string = '0 0 * * * *'
 
-@description('More app settings, never secrets: e.g. Erp__Inventory__Locations__<node id>, Erp__Orders__StatusMap__<status>, Erp__Resilience__MaxConcurrency, BusinessCentral__Orders__CustomerNumbers__<Tracktile customer id>, BusinessCentral__Items__UnitsOfMeasure__<unit>, BusinessCentral__LotJournal__ApiPath. They cannot replace a setting this template sets.')
+@description('More app settings, never secrets: e.g. Erp__Inventory__Locations__<node id>, Erp__Orders__StatusMap__<status>, Erp__Resilience__MaxConcurrency, BusinessCentral__Orders__CustomerNumbers__<Tracktile customer id>, BusinessCentral__Items__UnitsOfMeasure__<unit>, BusinessCentral__LotJournal__ApiPath, Shopify__Stock__Locations__0__Node and __Location, Shopify__Orders__DefaultCustomerId. They cannot replace a setting this template sets.')
 param additionalAppSettings object = {}
 
 @description('Object id of a person or group who operates the app: granted Key Vault Secrets Officer (to store secrets) and queue and table data access (to see and replay failures). Empty grants nothing.')
@@ -378,12 +396,24 @@ resource scmPublishing 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2
 }
 
 // Every app setting, in one place. Secrets are Key Vault references only; this resource replaces the whole set on each
-// deployment, so change settings through the parameters, not in the portal. The template's own settings come last, so
-// additionalAppSettings cannot replace them.
+// deployment, so change settings through the parameters, not in the portal. The template's own settings come after
+// additionalAppSettings, so it cannot replace them.
 resource appSettings 'Microsoft.Web/sites/config@2024-11-01' = {
   parent: functionApp
   name: 'appsettings'
-  properties: union(additionalAppSettings, {
+  properties: union(additionalAppSettings, empty(shopifyShopDomain) ? {} : {
+    // Shopify (docs/connectors/shopify.md), only when a shop is given: without one the app has no Shopify__ setting and
+    // Shopify is off (its webhook answers 404, its timers do nothing), and no Shopify secret needs to exist in the vault.
+    Shopify__Shops__0__Domain: shopifyShopDomain
+    Shopify__ApiVersion: shopifyApiVersion
+    Shopify__ClientId: shopifyClientId
+    // The app's client secrets: the first signs the client credentials grant, all are accepted on webhooks (rotation).
+    Shopify__ClientSecrets__0: '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Shopify--ClientSecrets--0/)'
+    Shopify__ClientSecrets__1: '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Shopify--ClientSecrets--${shopifyClientSecretCount > 1 ? 1 : 0}/)'
+    Shopify__Shops__0__AccessToken: shopifyAuthMode == 'AccessToken' ? '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Shopify--Shops--0--AccessToken/)' : ''
+    // Where the subscriptions the app creates (POST /api/shopify/subscriptions) send Shopify's order webhooks.
+    Shopify__WebhookUrl: 'https://${functionApp.properties.defaultHostName}/api/webhooks/shopify'
+  }, {
     // Host and app storage (the app's StorageClientFactory reads the same connection): identity-based, no keys.
     AzureWebJobsStorage__accountName: storage.name
     AzureWebJobsStorage__credential: 'managedidentity'
@@ -466,6 +496,8 @@ output FUNCTION_APP_HOSTNAME string = functionApp.properties.defaultHostName
 output TRACKTILE_WEBHOOK_URL string = 'https://${functionApp.properties.defaultHostName}/api/webhooks/tracktile'
 output ERP_WEBHOOK_URL string = 'https://${functionApp.properties.defaultHostName}/api/webhooks/erp'
 output BUSINESS_CENTRAL_WEBHOOK_URL string = 'https://${functionApp.properties.defaultHostName}/api/webhooks/businesscentral'
+// Shopify's order webhooks (Shopify__WebhookUrl when shopifyShopDomain is set).
+output SHOPIFY_WEBHOOK_URL string = 'https://${functionApp.properties.defaultHostName}/api/webhooks/shopify'
 // The client id to register in Business Central (Microsoft Entra Applications) when businessCentralAuthMode is ManagedIdentity.
 output MANAGED_IDENTITY_CLIENT_ID string = identity.properties.clientId
 output KEY_VAULT_NAME string = keyVault.name

@@ -155,17 +155,38 @@ public partial class AppSettingsTemplateTests
         var template = await CompiledTemplate.LoadAsync();
         var properties = template.AppSettingsProperties();
 
-        // Either no extension point at all, or union(extra..., createObject(<the template's settings>)): union's last
-        // argument wins, so an extra setting can never replace a Key Vault reference or the storage identity.
+        // Either no extension point at all, or union(extra, [if(cond, createObject(...), createObject(...)), ...]
+        // createObject(<the template's settings>)): a later argument of union wins, so an extra setting can never
+        // replace a Key Vault reference, the storage identity, or a setting the template sets only under a condition.
         if (properties is JsonValue)
         {
             var arguments = ArmExpression.Arguments(CompiledTemplate.Expression((string)properties!), "union");
             Assert.StartsWith("createObject(", arguments[^1], StringComparison.Ordinal);
-            Assert.All(arguments.Take(arguments.Count - 1), a => Assert.DoesNotContain("createObject(", a, StringComparison.Ordinal));
-            foreach (var parameter in arguments.Take(arguments.Count - 1).SelectMany(CompiledTemplate.ParametersReadBy))
+            var conditional = arguments.Take(arguments.Count - 1).Where(a => a.StartsWith("if(", StringComparison.Ordinal)).ToList();
+            var extra = arguments.Take(arguments.Count - 1).Except(conditional).ToList();
+            Assert.True(extra.Count <= 1 && (extra.Count == 0 || arguments[0] == extra[0]), "The extension point must be union's first argument: " + string.Join(", ", extra));
+            Assert.All(extra, a => Assert.DoesNotContain("createObject(", a, StringComparison.Ordinal));
+            foreach (var parameter in extra.SelectMany(CompiledTemplate.ParametersReadBy))
             {
                 Assert.Equal("object", (string?)template.Parameter(parameter)["type"]);
                 Assert.Equal("{}", template.Parameter(parameter)["defaultValue"]?.ToJsonString());
+            }
+
+            // A conditional group is the template's own settings: both branches are createObject(...), it reads no
+            // object parameter, and none of its settings is also set unconditionally (which would silently win).
+            foreach (var parameter in conditional.SelectMany(CompiledTemplate.ParametersReadBy))
+            {
+                Assert.NotEqual("object", (string?)template.Parameter(parameter)["type"]);
+            }
+
+            Assert.All(conditional, c => Assert.All(ArmExpression.Arguments(c, "if").Skip(1), b => Assert.StartsWith("createObject(", b, StringComparison.Ordinal)));
+            var last = ArmExpression.Arguments(arguments[^1], "createObject").Where((_, i) => i % 2 == 0).Select(ArmExpression.StringLiteral).ToHashSet();
+            foreach (var group in template.ConditionalAppSettings())
+            {
+                foreach (var (name, _) in group.WhenTrue.Concat(group.WhenFalse))
+                {
+                    Assert.False(last.Contains(name), $"{name} is set both under a condition and unconditionally.");
+                }
             }
         }
     }
@@ -227,6 +248,60 @@ public partial class AppSettingsTemplateTests
     }
 
     [Fact]
+    public async Task ShopifySettings_Template_AreSetOnlyWhenAShopIsGiven()
+    {
+        var template = await CompiledTemplate.LoadAsync();
+        var shopify = template.AppSettings().Select(s => s.Key).Where(k => k.StartsWith("Shopify__", StringComparison.Ordinal)).ToList();
+
+        // Without a shop the app must see no Shopify setting at all: then Shopify is off and no Shopify secret need exist.
+        var group = Assert.Single(template.ConditionalAppSettings(), g => g.WhenFalse.Any(s => s.Key.StartsWith("Shopify__", StringComparison.Ordinal)));
+        Assert.Equal("empty(parameters('shopifyShopDomain'))", group.Condition);
+        Assert.Empty(group.WhenTrue);
+        Assert.Equal(shopify.Order(StringComparer.Ordinal), group.WhenFalse.Select(s => s.Key).Order(StringComparer.Ordinal));
+        foreach (var key in new[] { "Shopify__Shops__0__Domain", "Shopify__ApiVersion", "Shopify__ClientId", "Shopify__ClientSecrets__0", "Shopify__ClientSecrets__1", "Shopify__Shops__0__AccessToken", "Shopify__WebhookUrl" })
+        {
+            Assert.Contains(key, shopify);
+        }
+    }
+
+    [Theory]
+    [InlineData("Shopify__ClientSecrets__0", "Shopify--ClientSecrets--0")]
+    [InlineData("Shopify__ClientSecrets__1", "Shopify--ClientSecrets--")]
+    [InlineData("Shopify__Shops__0__AccessToken", "Shopify--Shops--0--AccessToken")]
+    public async Task ShopifySecrets_Template_AreKeyVaultReferences(string key, string secretName)
+    {
+        var template = await CompiledTemplate.LoadAsync();
+        var value = (string?)template.AppSettings()[key] ?? "";
+
+        Assert.Contains($"@Microsoft.KeyVault(SecretUri={{0}}{secretName}", value, StringComparison.Ordinal);
+        if (key.EndsWith("AccessToken", StringComparison.Ordinal))
+        {
+            // Only with a store token: the client credentials grant needs none, so the secret need not exist.
+            Assert.Contains("equals(parameters('shopifyAuthMode'), 'AccessToken')", value, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task ShopifyWebhookUrl_Template_IsTheAppsOwnWebhook()
+    {
+        var template = await CompiledTemplate.LoadAsync();
+        var value = (string?)template.AppSettings()["Shopify__WebhookUrl"] ?? "";
+
+        Assert.Contains("'https://{0}/api/webhooks/shopify'", value, StringComparison.Ordinal);
+        Assert.Contains(".defaultHostName", value, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ShopifyApiVersion_Template_DefaultsToTheAppsPinnedVersion()
+    {
+        var template = await CompiledTemplate.LoadAsync();
+        var pinned = Regex.Match(Repo.Read("src", "TracktileFunctions.Core", "Shopify", "ShopifyOptions.cs"), @"DefaultApiVersion = ""(\d{4}-\d{2})""").Groups[1].Value;
+
+        Assert.NotEqual("", pinned);
+        Assert.Equal(pinned, FunctionAppTemplateTests.DefaultOf(template, (string?)template.AppSettings()["Shopify__ApiVersion"]));
+    }
+
+    [Fact]
     public async Task ErpBaseUrl_Template_IsARequiredParameter()
     {
         var template = await CompiledTemplate.LoadAsync();
@@ -261,8 +336,8 @@ public partial class AppSettingsTemplateTests
         (string?)template.Parameter(parameter)["type"] == "object";
 
     private static bool IsSecretName(string key) =>
-        WebhookSlot().IsMatch(key) || ClientStateSlot().IsMatch(key)
-        || key.Split("__")[^1] is "Token" or "Password" or "ApiKey" or "ClientSecret" or "Secret" or "Key" or "AccessKey";
+        WebhookSlot().IsMatch(key) || ClientStateSlot().IsMatch(key) || ClientSecretSlot().IsMatch(key)
+        || key.Split("__")[^1] is "Token" or "Password" or "ApiKey" or "ClientSecret" or "Secret" or "Key" or "AccessKey" or "AccessToken";
 
     [GeneratedRegex(@"^(\w+?)__Webhook__Secrets__(\d+)$")]
     private static partial Regex WebhookSlot();
@@ -270,4 +345,8 @@ public partial class AppSettingsTemplateTests
     /// <summary>Business Central's webhook shared secrets (<c>clientState</c>).</summary>
     [GeneratedRegex(@"^\w+?__Webhook__ClientStates__\d+$")]
     private static partial Regex ClientStateSlot();
+
+    /// <summary>A list of client secrets (Shopify's app secrets: one signs the token grant, all verify webhooks).</summary>
+    [GeneratedRegex(@"^\w+?__ClientSecrets__\d+$")]
+    private static partial Regex ClientSecretSlot();
 }

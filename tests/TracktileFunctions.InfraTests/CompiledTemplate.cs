@@ -72,7 +72,9 @@ internal sealed partial class CompiledTemplate
     /// <summary>
     /// The app settings the template itself sets, name to value (an ARM expression <c>[...]</c> or a literal). The
     /// properties are either an object, or <c>union(extra, createObject('name', value, ...))</c> when extra settings
-    /// come from a parameter: then the <c>createObject</c> arguments are read pairwise.
+    /// come from a parameter: then the <c>createObject</c> arguments are read pairwise. Settings the template sets only
+    /// under a condition (<c>union(extra, if(cond, createObject(), createObject(...)), createObject(...))</c>) are
+    /// included too; <see cref="ConditionalAppSettings"/> says which they are and under what condition.
     /// </summary>
     public JsonObject AppSettings()
     {
@@ -84,19 +86,59 @@ internal sealed partial class CompiledTemplate
 
         var expression = Expression((string?)properties ?? "");
         var settings = new JsonObject();
-        foreach (var part in ArmExpression.Arguments(expression, "union").Where(a => a.StartsWith("createObject(", StringComparison.Ordinal)))
+        foreach (var part in ArmExpression.Arguments(expression, "union"))
         {
-            var pairs = ArmExpression.Arguments(part, "createObject");
-            Assert.True(pairs.Count % 2 == 0, "createObject takes name/value pairs.");
-            for (var i = 0; i < pairs.Count; i += 2)
+            if (part.StartsWith("createObject(", StringComparison.Ordinal))
             {
-                var name = ArmExpression.StringLiteral(pairs[i]) ?? throw new InvalidOperationException($"App setting name {pairs[i]} is not a literal.");
-                settings[name] = ArmExpression.StringLiteral(pairs[i + 1]) ?? $"[{pairs[i + 1]}]";
+                AddPairs(part, settings);
+            }
+            else if (part.StartsWith("if(", StringComparison.Ordinal))
+            {
+                foreach (var branch in ArmExpression.Arguments(part, "if").Skip(1).Where(b => b.StartsWith("createObject(", StringComparison.Ordinal)))
+                {
+                    AddPairs(branch, settings);
+                }
             }
         }
 
         Assert.True(settings.Count > 0, $"The app settings are neither an object nor union(..., createObject(...)): {expression}");
         return settings;
+    }
+
+    /// <summary>
+    /// The groups of app settings the template sets only under a condition: each <c>if(condition, createObject(...),
+    /// createObject(...))</c> argument of the settings' <c>union</c>, with the settings of either branch.
+    /// </summary>
+    public IReadOnlyList<(string Condition, JsonObject WhenTrue, JsonObject WhenFalse)> ConditionalAppSettings()
+    {
+        if (AppSettingsProperties() is not JsonValue value)
+        {
+            return [];
+        }
+
+        var groups = new List<(string, JsonObject, JsonObject)>();
+        foreach (var part in ArmExpression.Arguments(Expression((string)value!), "union").Where(a => a.StartsWith("if(", StringComparison.Ordinal)))
+        {
+            var branches = ArmExpression.Arguments(part, "if");
+            Assert.True(branches.Count == 3, $"if() takes a condition and two values: {part}");
+            var (whenTrue, whenFalse) = (new JsonObject(), new JsonObject());
+            AddPairs(branches[1], whenTrue);
+            AddPairs(branches[2], whenFalse);
+            groups.Add((branches[0], whenTrue, whenFalse));
+        }
+
+        return groups;
+    }
+
+    private static void AddPairs(string createObject, JsonObject settings)
+    {
+        var pairs = ArmExpression.Arguments(createObject, "createObject");
+        Assert.True(pairs.Count % 2 == 0, "createObject takes name/value pairs.");
+        for (var i = 0; i < pairs.Count; i += 2)
+        {
+            var name = ArmExpression.StringLiteral(pairs[i]) ?? throw new InvalidOperationException($"App setting name {pairs[i]} is not a literal.");
+            settings[name] = ArmExpression.StringLiteral(pairs[i + 1]) ?? $"[{pairs[i + 1]}]";
+        }
     }
 
     /// <summary>A parameter's declaration.</summary>

@@ -7,6 +7,7 @@ public class OutputsTemplateTests
     [InlineData("/api/webhooks/tracktile")]
     [InlineData("/api/webhooks/erp")]
     [InlineData("/api/webhooks/businesscentral")]
+    [InlineData("/api/webhooks/shopify")]
     public async Task Outputs_Template_IncludeWebhookUrl(string path)
     {
         var outputs = (await CompiledTemplate.LoadAsync()).Outputs;
