@@ -9,8 +9,9 @@ public static class ShopifyDocuments
 {
     /// <summary>Variants whose SKU matches a search (Shopify's search is not exact: the connector filters).</summary>
     public const string VariantsBySku = """
-        query VariantsBySku($query: String!) {
-          productVariants(first: 10, query: $query) {
+        query VariantsBySku($query: String!, $after: String) {
+          productVariants(first: 50, after: $after, query: $query) {
+            pageInfo { hasNextPage endCursor }
             nodes { id sku inventoryItem { id } }
           }
         }

@@ -1,4 +1,3 @@
-using Azure.Storage.Queues;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Http.Resilience;
@@ -53,6 +52,7 @@ public static class ShopifyServiceCollectionExtensions
             .Configure((resilience, sp) => sp.GetRequiredService<IOptions<ShopifyOptions>>().Value.Resilience.ApplyTo(resilience));
 
         services.AddSingleton(sp => new ProductSkuIndex(new(sp.GetRequiredService<Azure.Data.Tables.TableServiceClient>().GetTableClient(ProductSkuIndex.TableName))));
+        services.AddSingleton(sp => new StoreRepairs(new(sp.GetRequiredService<Azure.Data.Tables.TableServiceClient>().GetTableClient(StoreRepairs.TableName))));
         services.AddTransient<ShopifyStore>();
         services.AddTransient<StoreOrderImport>();
         services.AddTransient<StoreProductIndexConsumer>();
@@ -60,9 +60,8 @@ public static class ShopifyServiceCollectionExtensions
         services.AddTransient<ShopifyOrderConsumer>();
         services.AddKeyedTransient<StoreStockConsumer>(ShopifyWebhook.Source, (sp, _) => ActivatorUtilities.CreateInstance<StoreStockConsumer>(sp, sp.GetRequiredService<ShopifyStore>()));
         services.AddKeyedTransient<StoreStockRepair>(ShopifyWebhook.Source, (sp, _) => new StoreStockRepair(
-            sp.GetRequiredService<ShopifyStore>(), sp.GetRequiredService<ProductSkuIndex>(), sp.GetRequiredService<TracktileClient>(),
-            sp.GetRequiredService<QueueServiceClient>(), QueueNames.ShopifyInventory, sp.GetRequiredService<IOptions<ShopifyOptions>>().Value.Stock.RepairApplies,
-            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<StoreStockRepair>>()));
+            sp.GetRequiredService<ShopifyStore>(), sp.GetRequiredService<ProductSkuIndex>(), sp.GetRequiredService<StoreRepairs>(), sp.GetRequiredService<TracktileClient>(),
+            sp.GetRequiredService<IOptions<ShopifyOptions>>().Value.Stock.RepairApplies, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<StoreStockRepair>>()));
         services.AddTransient<ShopifyOrderReconciliation>();
         services.AddTransient<ShopifySubscriptions>();
         return services;

@@ -19,6 +19,9 @@ public sealed class ShopifyInventoryItems
 
     /// <summary>Remembers an id.</summary>
     public void Remember(string shop, string sku, string id) => _items[(shop, sku)] = id;
+
+    /// <summary>Forgets an id Shopify no longer knows (a variant made again with the same SKU).</summary>
+    public void Forget(string shop, string sku) => _items.TryRemove((shop, sku), out _);
 }
 
 /// <summary>
@@ -84,25 +87,86 @@ public sealed class ShopifyStore(ShopifyClient shopify, ShopifyInventoryItems it
                 continue;
             }
 
-            var variables = new JsonObject
+            var input = new JsonObject
             {
-                ["input"] = new JsonObject
-                {
-                    ["name"] = _options.Stock.QuantityName,
-                    ["reason"] = _options.Stock.Reason,
-                    ["referenceDocumentUri"] = adjustment.Reference.AbsoluteUri,
-                    ["changes"] = changes,
-                },
-                ["key"] = IdempotencyKey(adjustment.IdempotencyKey, shop.Key),
+                ["name"] = _options.Stock.QuantityName,
+                ["reason"] = _options.Stock.Reason,
+                ["referenceDocumentUri"] = adjustment.Reference.AbsoluteUri,
+                ["changes"] = changes,
             };
-            var data = await shopify.ExecuteAsync(shop.Key, ShopifyDocuments.AdjustQuantities, variables, cancellationToken).ConfigureAwait(false);
-            var payload = data.GetProperty("inventoryAdjustQuantities");
-            ShopifyClient.ThrowOnUserErrors(payload, "inventoryAdjustQuantities", "IDEMPOTENCY_CONCURRENT_REQUEST", "SERVICE_UNAVAILABLE");
+            await AdjustOnceAsync(shop.Key, input, adjustment.IdempotencyKey, [.. shop.Select(c => c.Sku)], cancellationToken).ConfigureAwait(false);
             outcomes.Add($"{shop.Key}: {string.Join(", ", shop.Select(c => $"{c.Sku} {c.Delta:+0;-0} at {c.Location.Id}"))}");
         }
 
         var skipped = notSold.Count == 0 ? "" : $" ({string.Join("; ", notSold)})";
         return outcomes.Count == 0 ? $"nothing moved{skipped}" : $"moved {_options.Stock.QuantityName}: {string.Join("; ", outcomes)}{skipped}";
+    }
+
+    /// <summary>
+    /// Sends one adjustment under keys derived from <paramref name="key"/>: the first, then (only when Shopify's answer
+    /// proves nothing was applied under a key: a failed attempt, which Shopify would replay or refuse to retry) the
+    /// next, up to <see cref="MaxKeyGenerations"/>. A later delivery walks the same chain and gets Shopify's replay of
+    /// the key that succeeded, so it is never applied twice.
+    /// </summary>
+    private async Task AdjustOnceAsync(string shop, JsonObject input, string key, IReadOnlyList<string> skus, CancellationToken cancellationToken)
+    {
+        for (var generation = 0; ; generation++)
+        {
+            var variables = new JsonObject
+            {
+                ["input"] = input.DeepClone(),
+                ["key"] = IdempotencyKey(generation == 0 ? key : $"{key}#{generation}", shop),
+            };
+            var data = await shopify.ExecuteAsync(shop, ShopifyDocuments.AdjustQuantities, variables, cancellationToken).ConfigureAwait(false);
+            var payload = data.GetProperty("inventoryAdjustQuantities");
+            var codes = UserErrorCodes(payload);
+            if (codes.Count == 0)
+            {
+                return;
+            }
+
+            if (codes.All(NothingApplied.Contains) && generation + 1 < MaxKeyGenerations)
+            {
+                continue;
+            }
+
+            if (codes.Contains("INVALID_INVENTORY_ITEM"))
+            {
+                foreach (var sku in skus)
+                {
+                    items.Forget(shop, sku); // the next attempt looks the SKU up again
+                }
+
+                ShopifyClient.ThrowOnUserErrors(payload, "inventoryAdjustQuantities", "INVALID_INVENTORY_ITEM");
+            }
+
+            ShopifyClient.ThrowOnUserErrors(payload, "inventoryAdjustQuantities", [.. NothingApplied, "IDEMPOTENCY_CONCURRENT_REQUEST"]);
+        }
+    }
+
+    /// <summary>How many keys one adjustment may walk through.</summary>
+    public const int MaxKeyGenerations = 5;
+
+    /// <summary>userError codes after which nothing was applied under that key, and a new key may try again.</summary>
+    private static readonly string[] NothingApplied = ["IDEMPOTENCY_PREVIOUS_ATTEMPT_FAILED", "ADJUST_QUANTITIES_FAILED", "SERVICE_UNAVAILABLE"];
+
+    private static List<string> UserErrorCodes(JsonElement payload)
+        => payload.ValueKind == JsonValueKind.Object && payload.TryGetProperty("userErrors", out var errors) && errors.ValueKind == JsonValueKind.Array
+            ? [.. errors.EnumerateArray().Select(e => e.TryGetProperty("code", out var c) && c.ValueKind == JsonValueKind.String ? c.GetString()! : "")]
+            : [];
+
+    /// <inheritdoc />
+    public async Task<bool> SellsAsync(string sku, CancellationToken cancellationToken)
+    {
+        foreach (var shop in Locations.Select(l => l.Location.Shop).Distinct(StringComparer.OrdinalIgnoreCase))
+        {
+            if (await ItemAsync(shop, sku, cancellationToken).ConfigureAwait(false) is not null)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <inheritdoc />
@@ -172,6 +236,8 @@ public sealed class ShopifyStore(ShopifyClient shopify, ShopifyInventoryItems it
         return true;
     }
 
+    private const int MaxSkuPages = 10;
+
     /// <summary>The inventory item of the variant whose SKU is exactly <paramref name="sku"/>, or null when the shop sells none.</summary>
     private async Task<string?> ItemAsync(string shop, string sku, CancellationToken cancellationToken)
     {
@@ -180,12 +246,30 @@ public sealed class ShopifyStore(ShopifyClient shopify, ShopifyInventoryItems it
             return cached;
         }
 
-        var data = await shopify.ExecuteAsync(shop, ShopifyDocuments.VariantsBySku,
-            new JsonObject { ["query"] = ShopifyClient.SearchTerm("sku", sku) }, cancellationToken).ConfigureAwait(false);
-        var exact = data.GetProperty("productVariants").GetProperty("nodes").EnumerateArray()
-            .Where(v => v.TryGetProperty("sku", out var s) && s.GetString() == sku)
-            .Select(v => v.GetProperty("inventoryItem").GetProperty("id").GetString())
-            .ToList();
+        // Shopify's search is not exact (a SKU also finds longer ones): page through what it finds, keep the exact SKU.
+        var exact = new List<string?>();
+        string? after = null;
+        for (var page = 0; page < MaxSkuPages; page++)
+        {
+            var data = await shopify.ExecuteAsync(shop, ShopifyDocuments.VariantsBySku,
+                new JsonObject { ["query"] = ShopifyClient.SearchTerm("sku", sku), ["after"] = after }, cancellationToken).ConfigureAwait(false);
+            var variants = data.GetProperty("productVariants");
+            exact.AddRange(variants.GetProperty("nodes").EnumerateArray()
+                .Where(v => v.TryGetProperty("sku", out var s) && s.GetString() == sku)
+                .Select(v => v.GetProperty("inventoryItem").GetProperty("id").GetString()));
+            var info = variants.GetProperty("pageInfo");
+            after = info.GetProperty("hasNextPage").GetBoolean() ? info.GetProperty("endCursor").GetString() : null;
+            if (after is null)
+            {
+                break;
+            }
+        }
+
+        if (after is not null && exact.Count == 0)
+        {
+            throw new Processing.PermanentProcessingException($"{shop}: more than {MaxSkuPages * 50} variants match SKU {sku} and none exactly within them");
+        }
+
         if (exact.Count > 1)
         {
             throw new PermanentProcessingException($"{shop} has {exact.Count} variants with SKU {sku}: stock cannot be matched to one");

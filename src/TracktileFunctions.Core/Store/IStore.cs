@@ -24,6 +24,9 @@ public interface IStore
     /// <returns>A short outcome for the ledger.</returns>
     Task<string> AdjustAsync(StoreStockAdjustment adjustment, CancellationToken cancellationToken);
 
+    /// <summary>Whether the store sells <paramref name="sku"/> at any of its locations.</summary>
+    Task<bool> SellsAsync(string sku, CancellationToken cancellationToken);
+
     /// <summary>The quantity the repair compares, per location, of one SKU; empty when the store does not sell it.</summary>
     Task<IReadOnlyList<StoreStockLevel>> GetLevelsAsync(string sku, CancellationToken cancellationToken);
 

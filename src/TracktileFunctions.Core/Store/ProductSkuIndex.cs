@@ -21,7 +21,7 @@ public sealed class ProductSkuIndex(LazyTable table)
     public async Task<string?> ProductOfAsync(string sku, CancellationToken cancellationToken)
         => (await GetAsync("sku:" + sku, cancellationToken).ConfigureAwait(false))?.GetString("Value");
 
-    /// <summary>The SKU of Tracktile product <paramref name="productId"/>, or null.</summary>
+    /// <summary>The SKU of Tracktile product <paramref name="productId"/>: empty when the product is known to have none, null when it is not indexed yet.</summary>
     public async Task<string?> SkuOfAsync(string productId, CancellationToken cancellationToken)
         => (await GetAsync("product:" + productId, cancellationToken).ConfigureAwait(false))?.GetString("Value");
 
@@ -46,8 +46,10 @@ public sealed class ProductSkuIndex(LazyTable table)
     public async Task<string> SetAsync(string productId, string? sku, CancellationToken cancellationToken)
     {
         var productKey = TableKeys.Escape("product:" + productId);
-        var old = (await GetAsync("product:" + productId, cancellationToken).ConfigureAwait(false))?.GetString("Value");
-        if (old == (string.IsNullOrEmpty(sku) ? null : sku))
+        var row = await GetAsync("product:" + productId, cancellationToken).ConfigureAwait(false);
+        var old = row?.GetString("Value") is { Length: > 0 } had ? had : null;
+        sku = string.IsNullOrEmpty(sku) ? null : sku;
+        if (row is not null && old == sku)
         {
             return $"unchanged: product {productId} has SKU {sku ?? "(none)"}";
         }
@@ -58,9 +60,10 @@ public sealed class ProductSkuIndex(LazyTable table)
             actions.Add(new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(Partition, TableKeys.Escape("sku:" + old)), ETag.All));
         }
 
-        if (string.IsNullOrEmpty(sku))
+        if (sku is null)
         {
-            actions.Add(new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(Partition, productKey), ETag.All));
+            // Known, without SKU: web stores and warehouses skip its movements instead of waiting for an index entry.
+            actions.Add(new TableTransactionAction(TableTransactionActionType.UpsertReplace, new TableEntity(Partition, productKey) { ["Value"] = "" }));
         }
         else
         {
@@ -80,14 +83,22 @@ public sealed class ProductSkuIndex(LazyTable table)
         }
         catch (TableTransactionFailedException ex) when (ex.Status == 404)
         {
-            // A row to delete was gone already (another writer): write what remains, one by one.
-            foreach (var action in actions.Where(a => a.ActionType != TableTransactionActionType.Delete))
+            // A row to delete was gone already (another writer): apply each action alone, a missing row being deleted already.
+            foreach (var action in actions)
             {
-                await table.RunAsync(t => t.UpsertEntityAsync((TableEntity)action.Entity, TableUpdateMode.Replace, cancellationToken), cancellationToken).ConfigureAwait(false);
+                var entity = (TableEntity)action.Entity;
+                if (action.ActionType == TableTransactionActionType.Delete)
+                {
+                    await table.RunAsync(t => t.DeleteEntityAsync(entity.PartitionKey, entity.RowKey, ETag.All, cancellationToken), cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    await table.RunAsync(t => t.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken), cancellationToken).ConfigureAwait(false);
+                }
             }
         }
 
-        return $"product {productId}: SKU {old ?? "(none)"} -> {(string.IsNullOrEmpty(sku) ? "(none)" : sku)}";
+        return $"product {productId}: SKU {old ?? "(none)"} -> {sku ?? "(none)"}";
     }
 
     private async Task<TableEntity?> GetAsync(string key, CancellationToken cancellationToken)

@@ -13,7 +13,7 @@ namespace TracktileFunctions.Store;
 /// redelivery or a replay the ledger lets through still changes nothing twice. Its reference names the lot and the
 /// event (traceability: stores have no lots).
 /// </summary>
-public sealed class StoreStockConsumer(IStore store, ProductSkuIndex index, TracktileClient tracktile, IOptions<ErpInventoryOptions> options) : IEventConsumer
+public sealed class StoreStockConsumer(IStore store, ProductSkuIndex index, StoreRepairs repairs, TracktileClient tracktile, IOptions<ErpInventoryOptions> options) : IEventConsumer
 {
     private readonly ErpInventoryOptions _options = options.Value;
 
@@ -36,11 +36,6 @@ public sealed class StoreStockConsumer(IStore store, ProductSkuIndex index, Trac
             return $"skipped: node {read.NodeId}{(read.FromNodeId is null ? "" : $" (from {read.FromNodeId})")} is not sold in {store.Name}";
         }
 
-        if (read.Quantity != decimal.Truncate(read.Quantity))
-        {
-            throw new PermanentProcessingException($"{evt.Kind} of lot {read.Entity.Name ?? read.Entity.Id}: {read.Quantity} is not a whole number, and {store.Name} counts whole units");
-        }
-
         var productId = read.Entity.ProductId;
         if (productId is null && !string.IsNullOrEmpty(read.Entity.Id))
         {
@@ -53,16 +48,41 @@ public sealed class StoreStockConsumer(IStore store, ProductSkuIndex index, Trac
         }
 
         var sku = await index.SkuOfAsync(productId, cancellationToken).ConfigureAwait(false)
-            ?? throw new NotReadyException($"product {productId} has no SKU in the product index yet (the product batch fills it from Tracktile's products)");
+            ?? throw new NotReadyException($"product {productId} is not in the product index yet (the product batch fills it from Tracktile's products)");
+        if (sku.Length == 0 || !await store.SellsAsync(sku, cancellationToken).ConfigureAwait(false))
+        {
+            return $"skipped: product {productId} {(sku.Length == 0 ? "has no SKU" : $"({sku})")} is not sold in {store.Name}";
+        }
+
+        if (read.Quantity != decimal.Truncate(read.Quantity))
+        {
+            throw new PermanentProcessingException($"{evt.Kind} of lot {read.Entity.Name ?? read.Entity.Id}: {read.Quantity} is not a whole number, and {store.Name} counts whole units");
+        }
+
+        // A drift repair that set a location from Tracktile's totals after this event happened already counted it.
+        var time = evt.EffectiveTime();
+        var locations = new List<StoreLocation>(2);
+        foreach (var location in new[] { from, to })
+        {
+            if (location is not null && !await repairs.CoversAsync(store.Name, sku, location, time, cancellationToken).ConfigureAwait(false))
+            {
+                locations.Add(location);
+            }
+        }
+
+        if (locations.Count == 0)
+        {
+            return $"skipped: {sku} was repaired from Tracktile's totals after this movement ({time:O}), which counted it";
+        }
 
         var quantity = (int)read.Quantity;
         var changes = new List<StoreStockChange>(2);
-        if (read.Type == StockMovementType.Transfer && from is not null)
+        if (read.Type == StockMovementType.Transfer && from is not null && locations.Contains(from))
         {
             changes.Add(new StoreStockChange(sku, from, -quantity));
         }
 
-        if (to is not null)
+        if (to is not null && locations.Contains(to))
         {
             changes.Add(new StoreStockChange(sku, to, read.Type == StockMovementType.Transfer ? quantity : (int)read.SignedQuantity));
         }

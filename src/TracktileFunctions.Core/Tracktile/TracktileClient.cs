@@ -84,9 +84,13 @@ public sealed class TracktileClient(HttpClient http, IOptions<TracktileClientOpt
             return null;
         }
 
-        return [.. Items(found).Where(o => o.ValueKind == JsonValueKind.Object && o.TryGetProperty("shortId", out var s) && s.GetString() == shortId
-                && o.TryGetProperty("id", out _))
-            .Select(o => o.GetProperty("id").ToString())];
+        var orders = Items(found).Where(o => o.ValueKind == JsonValueKind.Object).ToList();
+        if (orders.Any(o => !o.TryGetProperty("shortId", out var s) || s.GetString() != shortId))
+        {
+            return null; // the filter was not applied (orders of other shortIds came back): an answer without it proves nothing
+        }
+
+        return [.. orders.Where(o => o.TryGetProperty("id", out _)).Select(o => o.GetProperty("id").ToString())];
     }
 
     /// <summary>Sets an order's status (the path and method are settings; Tracktile does not document them).</summary>
@@ -100,10 +104,28 @@ public sealed class TracktileClient(HttpClient http, IOptions<TracktileClientOpt
     /// <summary>The lots of one product (see <see cref="TracktileClientOptions.InventoryEntitiesPath"/>).</summary>
     public async Task<IReadOnlyList<JsonElement>> ListInventoryEntitiesAsync(string productId, CancellationToken cancellationToken)
     {
-        using var response = await JsonHttp.SendAsync(
-            http, HttpMethod.Get, JsonHttp.Path(_options.InventoryEntitiesPath, ("productId", productId)), null, null, Error, cancellationToken).ConfigureAwait(false);
-        var found = await JsonHttp.ReadAsync<JsonElement>(response, Error, cancellationToken).ConfigureAwait(false);
-        return [.. Items(found)];
+        var lots = new List<JsonElement>();
+        var path = JsonHttp.Path(_options.InventoryEntitiesPath, ("productId", productId));
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        string? cursor = null;
+        do
+        {
+            var page = cursor is null ? path : $"{path}{(path.Contains('?', StringComparison.Ordinal) ? '&' : '?')}{_options.Products.CursorParameter}={Uri.EscapeDataString(cursor)}";
+            using var response = await JsonHttp.SendAsync(http, HttpMethod.Get, page, null, null, Error, cancellationToken).ConfigureAwait(false);
+            var found = await JsonHttp.ReadAsync<JsonElement>(response, Error, cancellationToken).ConfigureAwait(false);
+            lots.AddRange(Items(found));
+
+            // A results envelope with a next cursor is a page of many: the total is only known once every page is read.
+            cursor = found.ValueKind == JsonValueKind.Object && found.TryGetProperty(_options.Products.NextCursorProperty, out var next)
+                && next.ValueKind == JsonValueKind.String && next.GetString() is { Length: > 0 } text ? text : null;
+            if (cursor is not null && !seen.Add(cursor))
+            {
+                throw new TracktileApiException(200, JsonHttp.MalformedResponse, null, "the lots cursor repeated itself");
+            }
+        }
+        while (cursor is not null);
+
+        return lots;
     }
 
     /// <summary>A bare array's items, or a <c>results</c> envelope's.</summary>
@@ -112,6 +134,29 @@ public sealed class TracktileClient(HttpClient http, IOptions<TracktileClientOpt
             : found.ValueKind == JsonValueKind.Object && found.TryGetProperty(_options.Products.ResultsProperty, out var results) && results.ValueKind == JsonValueKind.Array
                 ? results.EnumerateArray()
                 : throw new TracktileApiException(200, JsonHttp.MalformedResponse, null, "expected a JSON array or a results envelope");
+
+    /// <summary>Reads one shipment (its fields are not documented; returned as JSON).</summary>
+    public async Task<JsonElement> GetShipmentAsync(string shipmentId, CancellationToken cancellationToken)
+    {
+        using var response = await JsonHttp.SendAsync(
+            http, HttpMethod.Get, JsonHttp.Path(_options.ShipmentPath, ("shipmentId", shipmentId)), null, null, Error, cancellationToken).ConfigureAwait(false);
+        return await JsonHttp.ReadAsync<JsonElement>(response, Error, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Reads one order as JSON (for fields <see cref="TracktileOrder"/> does not name, such as its ship-to).</summary>
+    public async Task<JsonElement> GetOrderJsonAsync(string orderId, CancellationToken cancellationToken)
+    {
+        using var response = await JsonHttp.SendAsync(
+            http, HttpMethod.Get, JsonHttp.Path(_options.OrderPath, ("orderId", orderId)), null, null, Error, cancellationToken).ConfigureAwait(false);
+        return await JsonHttp.ReadAsync<JsonElement>(response, Error, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Changes a shipment (the path and method are settings; Tracktile does not document them).</summary>
+    public async Task UpdateShipmentAsync(string shipmentId, object changes, CancellationToken cancellationToken)
+    {
+        using var _ = await JsonHttp.SendAsync(
+            http, new HttpMethod(_options.ShipmentUpdateMethod), JsonHttp.Path(_options.ShipmentUpdatePath, ("shipmentId", shipmentId)), changes, null, Error, cancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>Replaces a customer (ERP -> Tracktile sync); <paramref name="body"/> is already in Tracktile's format.</summary>
     public async Task PutCustomerAsync(string customerId, JsonElement body, CancellationToken cancellationToken)

@@ -41,6 +41,23 @@ public sealed class TracktileClientOptions : IValidatableObject
     [Required]
     public string ShipmentOrderIdProperty { get; set; } = "orderId";
 
+    /// <summary>Changes a shipment (not documented): the path, with <see cref="ShipmentUpdateMethod"/> and a JSON body of the changed fields.</summary>
+    [Required]
+    public string ShipmentUpdatePath { get; set; } = "shipments/{shipmentId}";
+
+    /// <summary>The HTTP method of <see cref="ShipmentUpdatePath"/>: PATCH or PUT.</summary>
+    [Required]
+    [RegularExpression("^(PATCH|PUT)$", ErrorMessage = "Tracktile:Api:ShipmentUpdateMethod must be PATCH or PUT.")]
+    public string ShipmentUpdateMethod { get; set; } = "PATCH";
+
+    /// <summary>The shipment property (as <see cref="ShipmentPath"/> returns it) holding its lines, each <c>{productId, quantity, lotCodes}</c> (not documented).</summary>
+    [Required]
+    public string ShipmentItemsProperty { get; set; } = "items";
+
+    /// <summary>The order property holding its ship-to address <c>{name, company, address1, address2, city, state, zip, country, phone, email}</c> (not documented).</summary>
+    [Required]
+    public string OrderShippingAddressProperty { get; set; } = "shippingAddress";
+
     /// <summary>Replaces a customer; the integrations guide uses <c>PUT /customers/{id}</c>.</summary>
     [Required]
     public string CustomerPath { get; set; } = "customers/{customerId}";

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using TracktileFunctions.IntegrationTests.Infrastructure;
 using TracktileFunctions.Messaging;
 using TracktileFunctions.Processing;
+using TracktileFunctions.Sandbox.Shopify;
 using TracktileFunctions.Sandbox.Tracktile;
 using TracktileFunctions.Shopify;
 using TracktileFunctions.Store;
@@ -78,7 +79,7 @@ public sealed class ShopifyStockTests(AzuriteFixture azurite, ITestOutputHelper 
     public async Task LotEvents_ThrottledBurst_EverythingAppliedNothingLost()
     {
         await IndexProductsAsync();
-        State.ShopifyMaximumAvailable = 40; // a bucket that holds a few calls, refilled slowly
+        State.ShopifyMaximumAvailable = 150; // a bucket that holds the SKU look-up (cost 102) and a few adjustments (13 each), refilled slowly
         State.ShopifyRestoreRate = 40;
         await StartFunctionAsync("ShopifyStockFunction");
 
@@ -90,6 +91,7 @@ public sealed class ShopifyStockTests(AzuriteFixture azurite, ITestOutputHelper 
         await Eventually.UntilAsync(() => Task.FromResult(State.ShopifyAdjustments.Count == 20), TimeSpan.FromSeconds(90), "20 adjustments applied");
         await DrainedAsync(Queue);
         Output.WriteLine($"throttled answers: {State.ShopifyThrottledCount}, GraphQL requests: {State.ShopifyGraphqlRequests}");
+        Assert.True(State.ShopifyThrottledCount > 0, "the burst was throttled at least once");
         Assert.Equal(10 + 20, Available(Jam, Main));
         Assert.Empty(await FailuresAsync(Queue));
     }
@@ -117,15 +119,46 @@ public sealed class ShopifyStockTests(AzuriteFixture azurite, ITestOutputHelper 
     }
 
     [Fact]
-    public async Task DriftRepair_MovementsWaiting_SkippedSoNothingCountsTwice()
+    public async Task DriftRepair_ThenAMovementFromBeforeItArrives_SkippedAsCountedAndALaterOneApplied()
     {
         await IndexProductsAsync();
-        await PostTracktileAsync(InventoryEvent("evt_wait", "inventory.received", "LOT-W", "prod_jam", 5, Receiving)); // no function running: it waits
+        // LOT-A was received (5) before the repair; its event is still on its way when the repair reads the totals.
+        State.SeedInventoryEntities(new InventoryEntity("ent_a", "LOT-A", "prod_jam", 15, "ea", "node_rcv"));
+        var repair = await App.GetRequiredKeyedService<StoreStockRepair>(ShopifyWebhook.Source).RunAsync(CancellationToken.None);
+        await StartFunctionAsync("ShopifyStockFunction");
+
+        await PostTracktileAsync(InventoryEvent("evt_before", "inventory.received", "LOT-A", "prod_jam", 5, Receiving, minute: 0).Replace("2026-12-01T09:00:00Z", DateTimeOffset.UtcNow.AddMinutes(-1).ToString("O"), StringComparison.Ordinal));
+        await PostTracktileAsync(InventoryEvent("evt_after", "inventory.received", "LOT-B", "prod_jam", 2, Receiving).Replace("2026-12-01T09:00:00Z", DateTimeOffset.UtcNow.AddMinutes(1).ToString("O"), StringComparison.Ordinal));
+        await DrainedAsync(Queue);
+
+        Assert.Equal(("JAM-250", Main, 10, 15, "set"), repair.Differences.Select(d => (d.Sku, d.Location, d.Store, d.Tracktile, d.Outcome)).Single(d => d.Sku == "JAM-250" && d.Location == Main));
+        Assert.Equal(15 + 2, State.ShopifyQuantity(Shop, Jam.InventoryItemId, Main, "on_hand"));
+    }
+
+    [Fact]
+    public async Task DriftRepair_OneSkuFails_ReportedAndTheOthersStillRepaired()
+    {
+        await IndexProductsAsync();
+        State.SeedShopifyVariant(Shop, "HONEY-500", [new ShopifyStock(Main, 1)]); // a second variant with the SKU: stock cannot be matched to one
+        State.SeedInventoryEntities(new InventoryEntity("ent_a", "LOT-A", "prod_jam", 12, "ea", "node_rcv"));
 
         var report = await App.GetRequiredKeyedService<StoreStockRepair>(ShopifyWebhook.Source).RunAsync(CancellationToken.None);
 
-        Assert.Contains(QueueNames.ShopifyInventory, report.Skipped, StringComparison.Ordinal);
+        Assert.Contains(report.Failed, f => f.StartsWith("HONEY-500", StringComparison.Ordinal));
+        Assert.Contains(report.Differences, d => d.Sku == "JAM-250" && d.Location == Main && d.Outcome == "set");
+    }
+
+    [Fact]
+    public async Task LotEvents_ProductWithoutSku_SkippedNotPoisoned()
+    {
+        await App.GetRequiredService<ProductSkuIndex>().SetAsync("prod_salt", null, CancellationToken.None); // known to Tracktile, sold nowhere
+        await StartFunctionAsync("ShopifyStockFunction");
+
+        await PostTracktileAsync(InventoryEvent("evt_salt", "inventory.received", "LOT-S", "prod_salt", 2.5m, Receiving));
+
+        await DrainedAsync(Queue);
         Assert.Empty(State.ShopifyAdjustments);
+        Assert.Empty(await FailuresAsync(Queue));
     }
 
     [Fact]

@@ -79,14 +79,20 @@ public sealed class ShopifyClientTests
             : ++calls == 1
                 ? Errors("""[{"message":"Throttled","extensions":{"code":"THROTTLED"}}]""", Cost(requested: 20, available: 5, restore: 100), throttledStatus)
                 : Data("""{"ok":true}"""));
-        var started = DateTimeOffset.UtcNow;
-
         var data = await Client(handler).ExecuteAsync(Shop, ShopifyDocuments.WebhookSubscriptions, NoVariables, CancellationToken.None);
 
         Assert.True(data.GetProperty("ok").GetBoolean());
         Assert.Equal(2, calls);
-        Assert.True(DateTimeOffset.UtcNow - started >= TimeSpan.FromMilliseconds(140), "waited (20 - 5) / 100 s for the bucket");
     }
+
+    [Theory]
+    [InlineData(20, 5, 100, null, 0.15)]
+    [InlineData(20, 500, 100, null, 0.1)]
+    [InlineData(0, 0, 0, 3.0, 3.0)]
+    [InlineData(0, 0, 0, null, 1.0)]
+    public void ThrottleWaitFor_CostBucketOrRetryAfter_WaitsUntilItCanBeAfforded(double requested, double available, double restore, double? retryAfter, double seconds)
+        => Assert.Equal(TimeSpan.FromSeconds(seconds),
+            new ShopifyClient.Throttle(requested, 2000, available, restore).WaitFor(retryAfter is { } r ? TimeSpan.FromSeconds(r) : null));
 
     [Fact]
     public async Task ExecuteAsync_ThrottledLongerThanAllowed_TransientWithoutWaitingItOut()

@@ -28,7 +28,8 @@ public sealed class ShopifyStoreTests
 
     private static HttpResponseMessage Variants(params (string Sku, string Item)[] variants)
         => Data("{\"productVariants\":{\"nodes\":[" + string.Join(",", variants.Select(v =>
-            "{\"id\":\"gid://shopify/ProductVariant/1\",\"sku\":\"" + v.Sku + "\",\"inventoryItem\":{\"id\":\"" + v.Item + "\"}}")) + "]}}");
+            "{\"id\":\"gid://shopify/ProductVariant/1\",\"sku\":\"" + v.Sku + "\",\"inventoryItem\":{\"id\":\"" + v.Item + "\"}}"))
+            + "],\"pageInfo\":{\"hasNextPage\":false,\"endCursor\":null}}}");
 
     private static string Operation(JsonElement body) => body.GetProperty("operationName").GetString()!;
 
@@ -104,5 +105,45 @@ public sealed class ShopifyStoreTests
         Assert.False(set);
     }
 
-    private static HttpResponseMessage Respond(JsonElement? _, string json) => Json(json);
+    [Fact]
+    public async Task AdjustAsync_PreviousAttemptFailed_NextKeyOfTheChainThenSucceeds_AndARedeliveryWalksTheSameChain()
+    {
+        var keys = new List<string>();
+        var (store, _) = Store(body =>
+        {
+            if (Operation(body) == "VariantsBySku")
+            {
+                return Variants(("JAM-250", "gid://shopify/InventoryItem/7"));
+            }
+
+            var key = body.GetProperty("variables").GetProperty("key").GetString()!;
+            keys.Add(key);
+            return key == ShopifyStore.IdempotencyKey("k", Shop)
+                ? Json("""{"data":{"inventoryAdjustQuantities":{"inventoryAdjustmentGroup":null,"userErrors":[{"code":"IDEMPOTENCY_PREVIOUS_ATTEMPT_FAILED","field":null,"message":"Retry with a new idempotency key"}]}}}""")
+                : Json("""{"data":{"inventoryAdjustQuantities":{"inventoryAdjustmentGroup":{"id":"gid://shopify/InventoryAdjustmentGroup/1"},"userErrors":[]}}}""");
+        });
+        var adjustment = new StoreStockAdjustment([new StoreStockChange("JAM-250", Main, 1)], new Uri("tracktile://lots/L/events/e"), "k");
+
+        await store.AdjustAsync(adjustment, CancellationToken.None);
+        await store.AdjustAsync(adjustment, CancellationToken.None);
+
+        Assert.Equal([ShopifyStore.IdempotencyKey("k", Shop), ShopifyStore.IdempotencyKey("k#1", Shop), ShopifyStore.IdempotencyKey("k", Shop), ShopifyStore.IdempotencyKey("k#1", Shop)], keys);
+    }
+
+    [Fact]
+    public async Task AdjustAsync_LocationRefused_PermanentAfterOneKey()
+    {
+        var calls = 0;
+        var (store, _) = Store(body => Operation(body) == "VariantsBySku"
+            ? Variants(("JAM-250", "gid://shopify/InventoryItem/7"))
+            : Respond(calls++, """{"data":{"inventoryAdjustQuantities":{"inventoryAdjustmentGroup":null,"userErrors":[{"code":"INVALID_LOCATION","field":["input","changes","0","locationId"],"message":"The specified location could not be found."}]}}}"""));
+
+        var ex = await Assert.ThrowsAsync<ShopifyApiException>(() => store.AdjustAsync(
+            new StoreStockAdjustment([new StoreStockChange("JAM-250", Main, 1)], new Uri("tracktile://lots/L/events/e"), "k"), CancellationToken.None));
+
+        Assert.False(ex.IsTransient);
+        Assert.Equal(1, calls);
+    }
+
+    private static HttpResponseMessage Respond(object? _, string json) => Json(json);
 }
