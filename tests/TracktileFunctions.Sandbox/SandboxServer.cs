@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http.Features;
 using TracktileFunctions.Sandbox.BusinessCentral;
 using TracktileFunctions.Sandbox.Erp;
 using TracktileFunctions.Sandbox.Hosting;
+using TracktileFunctions.Sandbox.ShipHero;
 using TracktileFunctions.Sandbox.Shopify;
 using TracktileFunctions.Sandbox.Tracktile;
 
@@ -12,7 +13,8 @@ namespace TracktileFunctions.Sandbox;
 
 /// <summary>
 /// The fake Tracktile API (<see cref="TracktileBaseAddress"/>), the fake ERP (<see cref="ErpBaseAddress"/>) and the
-/// fake Business Central (<see cref="BusinessCentralBaseAddress"/>) and the fake Shopify (<see cref="ShopifyBaseAddress"/>), served by one in-process Kestrel on 127.0.0.1,
+/// fake Business Central (<see cref="BusinessCentralBaseAddress"/>), the fake Shopify (<see cref="ShopifyBaseAddress"/>) and
+/// the fake ShipHero (<see cref="ShipHeroBaseAddress"/>), served by one in-process Kestrel on 127.0.0.1,
 /// plus the fake Entra token endpoint on an HTTPS listener of its own (<see cref="EntraAuthorityHost"/>), with their
 /// state in <see cref="State"/>.
 /// </summary>
@@ -58,6 +60,12 @@ public sealed class SandboxServer : IAsyncDisposable
 
     /// <summary>The fake shop <paramref name="shop"/>'s root, standing for <c>https://{shop}/</c>.</summary>
     public Uri ShopifyShopAddress(string shop = SandboxState.ShopifyShop) => new(ShopifyBaseAddress, shop + "/");
+
+    /// <summary>
+    /// ShipHero's Public API root, standing for <c>https://public-api.shiphero.com/</c>: <see cref="BaseAddress"/> +
+    /// <c>shiphero/</c> (<c>auth/token</c>, <c>auth/refresh</c>, <c>graphql</c> under it).
+    /// </summary>
+    public Uri ShipHeroBaseAddress => new(BaseAddress, "shiphero/");
 
     /// <summary>
     /// The fake Entra ID's authority host, e.g. <c>https://127.0.0.1:50124/</c>: tokens from
@@ -158,8 +166,13 @@ public sealed class SandboxServer : IAsyncDisposable
             fake.UseWhen(
                 context => context.Request.Path.StartsWithSegments(SandboxPaths.Shopify, StringComparison.OrdinalIgnoreCase),
                 shopify => shopify.UseMiddleware<RecordingMiddleware>(new RecordingMiddleware.BodyFilter(ShopifyRedaction.Redact)));
+            // ShipHero's token requests carry the password and the refresh token: recorded as ***.
             fake.UseWhen(
-                context => !context.Request.Path.StartsWithSegments(SandboxPaths.Shopify, StringComparison.OrdinalIgnoreCase),
+                context => context.Request.Path.StartsWithSegments(SandboxPaths.ShipHero, StringComparison.OrdinalIgnoreCase),
+                shiphero => shiphero.UseMiddleware<RecordingMiddleware>(new RecordingMiddleware.BodyFilter(ShipHeroRedaction.Redact)));
+            fake.UseWhen(
+                context => !context.Request.Path.StartsWithSegments(SandboxPaths.Shopify, StringComparison.OrdinalIgnoreCase)
+                           && !context.Request.Path.StartsWithSegments(SandboxPaths.ShipHero, StringComparison.OrdinalIgnoreCase),
                 others => others.UseMiddleware<RecordingMiddleware>());
             fake.UseMiddleware<FaultMiddleware>();
             fake.UseWhen(
@@ -178,6 +191,7 @@ public sealed class SandboxServer : IAsyncDisposable
         ErpEndpoints.Map(app);
         BcApi.Map(app);
         ShopifyEndpoints.Map(app);
+        ShipHeroEndpoints.Map(app);
         AdminEndpoints.Map(app);
         return app;
     }

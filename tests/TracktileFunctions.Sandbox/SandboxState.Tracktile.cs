@@ -12,6 +12,90 @@ public sealed partial class SandboxState
     private readonly List<TracktileOrder> _createdOrders = [];
     private int _nextCreatedOrder = 1;
     private readonly Dictionary<string, JsonElement> _tracktileCustomers = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, System.Text.Json.Nodes.JsonObject> _shipments = new(StringComparer.Ordinal);
+    private readonly List<ShipmentPatch> _shipmentPatches = [];
+
+    /// <summary>The shipments (seeded, then patched) as <c>GET /tracktile/shipments/{id}</c> returns them, by id.</summary>
+    public IReadOnlyList<System.Text.Json.Nodes.JsonObject> Shipments
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _shipments.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => p.Value.DeepClone().AsObject())];
+            }
+        }
+    }
+
+    /// <summary>Every <c>PATCH /tracktile/shipments/{id}</c> applied (unknown ids and faulted ones excluded), oldest first.</summary>
+    public IReadOnlyList<ShipmentPatch> ShipmentPatches
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _shipmentPatches];
+            }
+        }
+    }
+
+    /// <summary>Adds shipments, replacing any with the same id.</summary>
+    public void SeedShipments(params TracktileShipment[] shipments)
+    {
+        ArgumentNullException.ThrowIfNull(shipments);
+        lock (_gate)
+        {
+            foreach (var shipment in shipments)
+            {
+                _shipments[shipment.Id] = JsonSerializer.SerializeToNode(shipment, Hosting.SandboxJson.Options)!.AsObject();
+            }
+        }
+    }
+
+    /// <summary>The shipment <paramref name="id"/> as JSON (a copy), or null.</summary>
+    public System.Text.Json.Nodes.JsonObject? FindShipment(string id)
+    {
+        lock (_gate)
+        {
+            return _shipments.TryGetValue(id, out var shipment) ? shipment.DeepClone().AsObject() : null;
+        }
+    }
+
+    /// <summary>Applies a JSON merge patch (RFC 7396; <c>id</c> kept) and records it; null when the shipment is unknown.</summary>
+    internal System.Text.Json.Nodes.JsonObject? PatchShipment(string id, JsonElement patch)
+    {
+        lock (_gate)
+        {
+            if (!_shipments.TryGetValue(id, out var shipment))
+            {
+                return null;
+            }
+
+            Merge(shipment, System.Text.Json.Nodes.JsonNode.Parse(patch.GetRawText())!.AsObject());
+            shipment["id"] = id;
+            _shipmentPatches.Add(new ShipmentPatch(id, patch.Clone(), TimeProvider.GetUtcNow()));
+            return shipment.DeepClone().AsObject();
+        }
+
+        static void Merge(System.Text.Json.Nodes.JsonObject target, System.Text.Json.Nodes.JsonObject patch)
+        {
+            foreach (var (key, value) in patch.ToList())
+            {
+                if (value is null)
+                {
+                    target.Remove(key);
+                }
+                else if (value is System.Text.Json.Nodes.JsonObject inner && target[key] is System.Text.Json.Nodes.JsonObject existing)
+                {
+                    Merge(existing, inner);
+                }
+                else
+                {
+                    target[key] = value.DeepClone();
+                }
+            }
+        }
+    }
 
     /// <summary>The seeded Tracktile orders, by id.</summary>
     public IReadOnlyList<TracktileOrder> Orders
@@ -225,5 +309,7 @@ public sealed partial class SandboxState
         _createdOrders.Clear();
         _nextCreatedOrder = 1;
         _tracktileCustomers.Clear();
+        _shipments.Clear();
+        _shipmentPatches.Clear();
     }
 }

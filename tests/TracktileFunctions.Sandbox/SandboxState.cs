@@ -128,7 +128,8 @@ public sealed partial class SandboxState
     /// <summary>
     /// Forgets everything: calls, faults, settings, seeded data, ERP effects, idempotency keys, Business Central's
     /// data, tokens, subscriptions and settings (back to the seeded company and the server's options), and Shopify's
-    /// (back to the two seeded shops with their locations and static token).
+    /// (back to the two seeded shops with their locations and static token), and ShipHero's (no products, orders,
+    /// webhooks or tokens; default credits and settings).
     /// </summary>
     public void Reset()
     {
@@ -143,6 +144,7 @@ public sealed partial class SandboxState
             ResetErp();
             ResetBusinessCentral();
             ResetShopify();
+            ResetShipHero();
         }
     }
 

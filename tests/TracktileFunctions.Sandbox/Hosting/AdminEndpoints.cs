@@ -89,6 +89,36 @@ internal static class AdminEndpoints
                 idempotencyRetention = state.ShopifyIdempotencyRetention,
             },
         }));
+        admin.MapGet("/shiphero", (SandboxState state) => Json(new
+        {
+            warehouses = SandboxState.ShipHeroWarehouses,
+            products = state.ShipHeroProducts,
+            stock = SandboxState.ShipHeroWarehouses.SelectMany(w => state.ShipHeroProducts
+                .Where(p => state.ShipHeroOnHand(p.Sku, w.Id) is not null)
+                .Select(p => new { sku = p.Sku, warehouseId = w.Id, onHand = state.ShipHeroOnHand(p.Sku, w.Id) })),
+            orders = state.ShipHeroOrders,
+            shipments = state.ShipHeroShipments,
+            inventoryChanges = state.ShipHeroInventoryChanges,
+            webhooks = state.ShipHeroWebhooks.Select(w => new { w.Id, w.LegacyId, w.Name, w.Url, w.ShopName, w.CreatedAt }),
+            webhookDeliveries = state.ShipHeroWebhookDeliveries,
+            counters = new
+            {
+                tokensIssued = state.ShipHeroTokensIssued,
+                refreshes = state.ShipHeroRefreshes,
+                graphqlRequests = state.ShipHeroGraphqlRequests,
+                throttled = state.ShipHeroThrottledCount,
+            },
+            settings = new
+            {
+                maxCredits = state.ShipHeroMaxCredits,
+                creditRestoreRate = state.ShipHeroCreditRestoreRate,
+                creditsAvailable = state.ShipHeroCreditsAvailable,
+                suppressWebhooks = state.SuppressShipHeroWebhooks,
+                rejectUnknownSkus = state.ShipHeroRejectUnknownSkus,
+                webhookRetryDelay = state.ShipHeroWebhookRetryDelay,
+                webhookTimeout = state.ShipHeroWebhookTimeout,
+            },
+        }));
         admin.MapGet("/tracktile", (SandboxState state) => Json(new
         {
             productPagination = state.ProductPagination,

@@ -29,6 +29,7 @@ internal static class SandboxErrors
         => request.Path.StartsWithSegments(SandboxPaths.Tracktile, StringComparison.OrdinalIgnoreCase) ? Tracktile(status, message)
             : request.Path.StartsWithSegments(SandboxPaths.BusinessCentral, StringComparison.OrdinalIgnoreCase) ? BusinessCentral(status, code, message)
             : request.Path.StartsWithSegments(SandboxPaths.Shopify, StringComparison.OrdinalIgnoreCase) ? Shopify.ShopifyEndpoints.FaultBody(request, status, message)
+            : request.Path.StartsWithSegments(SandboxPaths.ShipHero, StringComparison.OrdinalIgnoreCase) ? ShipHero.ShipHeroEndpoints.FaultBody(request, status, message)
             : SandboxPaths.IsEntra(request.Path) ? EntraEndpoints.FaultBody(request.HttpContext, status, message)
             : Erp(status, code, message);
 }
@@ -40,6 +41,7 @@ internal static class SandboxPaths
     public const string Erp = "/erp";
     public const string BusinessCentral = "/bc";
     public const string Shopify = "/shopify";
+    public const string ShipHero = "/shiphero";
     public const string Admin = "/_sandbox";
 
     /// <summary>Whether a request goes to one of the fakes (and so is recorded and may be faulted).</summary>
@@ -47,7 +49,8 @@ internal static class SandboxPaths
         => path.StartsWithSegments(Tracktile, StringComparison.OrdinalIgnoreCase)
            || path.StartsWithSegments(Erp, StringComparison.OrdinalIgnoreCase)
            || path.StartsWithSegments(BusinessCentral, StringComparison.OrdinalIgnoreCase)
-           || path.StartsWithSegments(Shopify, StringComparison.OrdinalIgnoreCase);
+           || path.StartsWithSegments(Shopify, StringComparison.OrdinalIgnoreCase)
+           || path.StartsWithSegments(ShipHero, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Whether a request goes to the fake Entra token endpoint (on its own HTTPS listener).</summary>
     public static bool IsEntra(PathString path)

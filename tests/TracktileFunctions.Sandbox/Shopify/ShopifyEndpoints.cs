@@ -200,7 +200,7 @@ internal static partial class ShopifyEndpoints
         int actual;
         try
         {
-            var executor = GqlExecutor.Create(query, variables, operationName);
+            var executor = GqlExecutor.Create(query, variables, operationName, ShopifyGql.Dialect);
             var data = await new ShopifyResolvers(state, shop, served, executor).ExecuteAsync(context.RequestAborted);
             actual = Math.Min(requested, executor.ActualCost);
             result = new JsonObject { ["data"] = data };

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using GraphQLParser.AST;
+using TracktileFunctions.Sandbox.Hosting;
 
 namespace TracktileFunctions.Sandbox.Shopify;
 

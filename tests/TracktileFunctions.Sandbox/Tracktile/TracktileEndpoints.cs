@@ -30,6 +30,10 @@ internal static class TracktileEndpoints
             ? Results.Json(customer, SandboxJson.Options)
             : SandboxErrors.Tracktile(StatusCodes.Status404NotFound, $"Customer '{customerId}' not found."));
         tracktile.MapGet("/inventory/entities/{entityId}", GetInventoryEntity);
+        tracktile.MapGet("/shipments/{shipmentId}", (string shipmentId, SandboxState state) => state.FindShipment(shipmentId) is { } shipment
+            ? Results.Json(shipment, SandboxJson.Options)
+            : SandboxErrors.Tracktile(StatusCodes.Status404NotFound, $"Shipment '{shipmentId}' not found."));
+        tracktile.MapPatch("/shipments/{shipmentId}", PatchShipmentAsync);
         app.MapFallback(SandboxPaths.Tracktile + "/{**path}", () => SandboxErrors.Tracktile(StatusCodes.Status404NotFound, "No such endpoint."));
     }
 
@@ -150,6 +154,25 @@ internal static class TracktileEndpoints
         return state.ReplaceOrder(patched with { Id = orderId })
             ? Results.Json(patched with { Id = orderId }, SandboxJson.Options)
             : SandboxErrors.Tracktile(StatusCodes.Status404NotFound, $"Order '{orderId}' not found.");
+    }
+
+    /// <summary><c>PATCH /shipments/{id}</c>: a JSON merge patch of the shipment (status, carrier, trackingNumber, shippedLots...); 200 with it.</summary>
+    private static async Task<IResult> PatchShipmentAsync(string shipmentId, HttpRequest request, SandboxState state)
+    {
+        var body = await JsonBody.ReadAsync<JsonElement>(request);
+        if (body.Problem is not null)
+        {
+            return SandboxErrors.Tracktile(body.ProblemStatus, body.Problem);
+        }
+
+        if (body.Raw.ValueKind != JsonValueKind.Object)
+        {
+            return BadRequest("The body must be a JSON object.");
+        }
+
+        return state.PatchShipment(shipmentId, body.Raw) is { } patched
+            ? Results.Json(patched, SandboxJson.Options)
+            : SandboxErrors.Tracktile(StatusCodes.Status404NotFound, $"Shipment '{shipmentId}' not found.");
     }
 
     private static string? RequiredString(JsonElement obj, string name)

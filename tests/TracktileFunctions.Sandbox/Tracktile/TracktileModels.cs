@@ -4,6 +4,7 @@ using System.Text.Json.Serialization;
 namespace TracktileFunctions.Sandbox.Tracktile;
 
 /// <summary>A Tracktile order as <c>GET /orders/{orderId}</c> returns it.</summary>
+/// <param name="ShippingAddress">The optional ship-to, written as <c>shippingAddress</c> only when set.</param>
 public sealed record TracktileOrder(
     string Id,
     string ShortId,
@@ -11,7 +12,30 @@ public sealed record TracktileOrder(
     DateOnly? DueDate,
     string Currency,
     string Status,
-    IReadOnlyList<TracktileOrderItem> OrderItems);
+    IReadOnlyList<TracktileOrderItem> OrderItems,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] TracktileAddress? ShippingAddress = null);
+
+/// <summary>An order's ship-to (an undocumented Tracktile field; the app reads it as <c>shippingAddress</c>).</summary>
+public sealed record TracktileAddress(
+    string? Name = null,
+    string? Company = null,
+    string? Address1 = null,
+    string? Address2 = null,
+    string? City = null,
+    string? State = null,
+    string? Zip = null,
+    string? Country = null,
+    string? Phone = null,
+    string? Email = null);
+
+/// <summary>A Tracktile shipment as <c>GET /shipments/{shipmentId}</c> returns it (undocumented; the app's settings name the path).</summary>
+public sealed record TracktileShipment(string Id, string ShortId, string OrderId, string Status, IReadOnlyList<TracktileShipmentItem> Items);
+
+/// <summary>One item of a <see cref="TracktileShipment"/>: a product, a quantity and the lot codes picked for it.</summary>
+public sealed record TracktileShipmentItem(string ProductId, decimal Quantity, IReadOnlyList<string> LotCodes);
+
+/// <summary>One <c>PATCH /tracktile/shipments/{id}</c> applied (JSON merge patch), with the body as received.</summary>
+public sealed record ShipmentPatch(string ShipmentId, JsonElement Body, DateTimeOffset ReceivedAt);
 
 /// <summary>One line of a <see cref="TracktileOrder"/>.</summary>
 public sealed record TracktileOrderItem(string ProductId, decimal Quantity, decimal Price);

@@ -293,7 +293,7 @@ public sealed class ShopifyFakeTests : IAsyncLifetime
     [Fact]
     public async Task WebhookSubscription_OrderCreated_DeliversSignedWebhookWithShopifyHeaders()
     {
-        await using var receiver = await Receiver.StartAsync();
+        await using var receiver = await WebhookReceiver.StartAsync("/webhooks/shopify");
         const string create = """
             mutation($uri: String!) {
               webhookSubscriptionCreate(topic: ORDERS_CREATE, webhookSubscription: { uri: $uri, format: JSON }) {
@@ -333,7 +333,7 @@ public sealed class ShopifyFakeTests : IAsyncLifetime
     [Fact]
     public async Task Webhooks_Suppressed_DeliverNothing()
     {
-        await using var receiver = await Receiver.StartAsync();
+        await using var receiver = await WebhookReceiver.StartAsync("/webhooks/shopify");
         await GraphqlAsync("""mutation($uri: String!) { webhookSubscriptionCreate(topic: ORDERS_CREATE, webhookSubscription: { uri: $uri, format: JSON }) { userErrors { message } } }""",
             new JsonObject { ["uri"] = receiver.Url.AbsoluteUri });
         State.SuppressShopifyWebhooks = true;
@@ -375,54 +375,4 @@ public sealed class ShopifyFakeTests : IAsyncLifetime
     }
 
     private static async Task<JsonNode> ReadAsync(HttpResponseMessage response) => JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
-
-    /// <summary>A webhook receiver on 127.0.0.1 that answers 200 and keeps what it got.</summary>
-    private sealed class Receiver : IAsyncDisposable
-    {
-        private readonly WebApplication _app;
-        private readonly List<ReceivedWebhook> _requests = [];
-
-        private Receiver(WebApplication app) => _app = app;
-
-        public Uri Url { get; private set; } = null!;
-
-        public IReadOnlyList<ReceivedWebhook> Requests
-        {
-            get
-            {
-                lock (_requests)
-                {
-                    return [.. _requests];
-                }
-            }
-        }
-
-        public static async Task<Receiver> StartAsync()
-        {
-            var builder = WebApplication.CreateSlimBuilder();
-            builder.WebHost.UseUrls("http://127.0.0.1:0");
-            var app = builder.Build();
-            var receiver = new Receiver(app);
-            app.MapPost("/webhooks/shopify", async (HttpRequest request) =>
-            {
-                using var buffer = new MemoryStream();
-                await request.Body.CopyToAsync(buffer);
-                lock (receiver._requests)
-                {
-                    receiver._requests.Add(new ReceivedWebhook(
-                        request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase), buffer.ToArray()));
-                }
-
-                return Results.Ok();
-            });
-            await app.StartAsync();
-            var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
-            receiver.Url = new Uri(address.TrimEnd('/') + "/webhooks/shopify");
-            return receiver;
-        }
-
-        public async ValueTask DisposeAsync() => await _app.DisposeAsync();
-    }
-
-    private sealed record ReceivedWebhook(Dictionary<string, string> Headers, byte[] Body);
 }
