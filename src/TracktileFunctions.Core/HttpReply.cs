@@ -4,7 +4,8 @@ namespace TracktileFunctions;
 /// <param name="StatusCode">The HTTP status code.</param>
 /// <param name="Body">A short plain-text body.</param>
 /// <param name="RetryAfterSeconds">For 503: when the sender should try again.</param>
-public sealed record HttpReply(int StatusCode, string Body, int? RetryAfterSeconds = null)
+/// <param name="ContentType">The body's media type; plain text when null.</param>
+public sealed record HttpReply(int StatusCode, string Body, int? RetryAfterSeconds = null, string? ContentType = null)
 {
     /// <summary>200: the event is durably queued.</summary>
     public static HttpReply Accepted { get; } = new(200, "OK");

@@ -14,6 +14,8 @@ using TracktileFunctions.Http;
 using TracktileFunctions.Messaging;
 using TracktileFunctions.Processing;
 using TracktileFunctions.Storage;
+using TracktileFunctions.Secrets;
+using TracktileFunctions.ShipHero;
 using TracktileFunctions.Shopify;
 using TracktileFunctions.Sync;
 using TracktileFunctions.Tracktile;
@@ -41,6 +43,12 @@ public static class ServiceCollectionExtensions
         services.AddSingleton(sp => new EventPublisher(sp.GetRequiredService<QueueServiceClient>(), sp.GetRequiredService<PayloadStore>()));
         services.AddSingleton<EventMessageReader>();
         services.AddHostedService<QueueProvisioner>();
+
+        // Secrets the app is given at run time (a webhook's shared secret, an API user's tokens): Key Vault, or a table.
+        services.AddOptions<SecretStoreOptions>().BindConfiguration(SecretStoreOptions.SectionName);
+        services.AddSingleton<ISecretStore>(sp => sp.GetRequiredService<IOptions<SecretStoreOptions>>().Value.KeyVaultUri is { Length: > 0 } vault
+            ? new KeyVaultSecretStore(new Azure.Security.KeyVault.Secrets.SecretClient(new Uri(vault), new Azure.Identity.DefaultAzureCredential()))
+            : new TableSecretStore(Table(sp, TableSecretStore.TableName)));
 
         // Webhook ingress.
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<WebhookSourceOptions>, WebhookSourceOptionsValidator>());
@@ -89,11 +97,16 @@ public static class ServiceCollectionExtensions
         services.AddTransient<CustomerSync>();
         services.AddTransient<ErpCustomerConsumer>();
 
+        // The SKU index web stores and warehouses match products by, fed by the product batch when one is on.
+        services.AddSingleton(sp => new Store.ProductSkuIndex(Table(sp, Store.ProductSkuIndex.TableName)));
+        services.AddTransient<Store.StoreProductIndexConsumer>();
+
         // The systems we connect: each registers itself from its own folder. Erp:Provider says which one is the ERP.
         var erp = ErpOptions.Provider(configuration);
         services.AddRestErp(configuration, isTheErp: erp == ErpProvider.Rest);
         services.AddBusinessCentral(configuration, isTheErp: erp == ErpProvider.BusinessCentral);
         services.AddShopify(configuration);
+        services.AddShipHero(configuration);
 
         // The product batch.
         services.AddOptions<ProductSyncOptions>()

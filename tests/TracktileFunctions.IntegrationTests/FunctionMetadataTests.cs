@@ -31,7 +31,8 @@ public sealed class FunctionMetadataTests
                 "BusinessCentralNotificationsFunction", "BusinessCentralReconciliationFunction", "BusinessCentralSubscriptionsHttpFunction",
                 "BusinessCentralSubscriptionsTimerFunction", "BusinessCentralWebhookFunction", "ErpCustomerEventsFunction", "ErpWebhookFunction", "InventoryEventsFunction", "OrderEventsFunction",
                 "ProductSyncHttpFunction", "ProductSyncRequestFunction", "ProductSyncTimerFunction", "ProductUpsertFunction",
-                "ReplayPoisonFunction", "ShipmentEventsFunction", "ShopifyOrdersFunction", "ShopifyReconciliationFunction", "ShopifyStockFunction",
+                "ReplayPoisonFunction", "ShipHeroEventsFunction", "ShipHeroReconciliationFunction", "ShipHeroShipmentsFunction", "ShipHeroStockFunction",
+                "ShipHeroWebhookFunction", "ShipHeroWebhooksHttpFunction", "ShipmentEventsFunction", "ShopifyOrdersFunction", "ShopifyReconciliationFunction", "ShopifyStockFunction",
                 "ShopifyStockRepairFunction", "ShopifyStockRepairHttpFunction", "ShopifySubscriptionsHttpFunction", "ShopifyWebhookFunction",
                 "StoreProductsFunction", "TracktileCustomerEventsFunction", "TracktileWebhookFunction",
             },
@@ -41,6 +42,8 @@ public sealed class FunctionMetadataTests
     [InlineData("TracktileWebhookFunction", "webhooks/tracktile", "Anonymous")]
     [InlineData("ErpWebhookFunction", "webhooks/erp", "Anonymous")]
     [InlineData("ShopifyWebhookFunction", "webhooks/shopify", "Anonymous")]
+    [InlineData("ShipHeroWebhookFunction", "webhooks/shiphero", "Anonymous")]
+    [InlineData("ShipHeroWebhooksHttpFunction", "shiphero/webhooks", "Function")]
     [InlineData("ShopifySubscriptionsHttpFunction", "shopify/subscriptions", "Function")]
     [InlineData("ShopifyStockRepairHttpFunction", "shopify/stock-repair", "Function")]
     [InlineData("BusinessCentralSubscriptionsHttpFunction", "businesscentral/subscriptions", "Function")]
@@ -68,6 +71,9 @@ public sealed class FunctionMetadataTests
     [InlineData("ShopifyOrdersFunction", "shopify-orders")]
     [InlineData("ShopifyStockFunction", "shopify-inventory")]
     [InlineData("StoreProductsFunction", "store-products")]
+    [InlineData("ShipHeroShipmentsFunction", "shiphero-shipments")]
+    [InlineData("ShipHeroStockFunction", "shiphero-inventory")]
+    [InlineData("ShipHeroEventsFunction", "shiphero-events")]
     public void Metadata_QueueTrigger_ListensOnItsQueueWithTheDefaultConnection(string function, string queue)
     {
         var trigger = Trigger(function);
@@ -109,6 +115,7 @@ public sealed class FunctionMetadataTests
     [InlineData("BusinessCentralReconciliationFunction", "0 */5 * * * *")]
     [InlineData("ShopifyReconciliationFunction", "0 */10 * * * *")]
     [InlineData("ShopifyStockRepairFunction", "0 40 * * * *")]
+    [InlineData("ShipHeroReconciliationFunction", "30 */10 * * * *")]
     public void Metadata_BusinessCentralTimers_HaveFixedSchedulesNeedingNoSetting(string function, string schedule)
     {
         var trigger = Trigger(function);

@@ -124,6 +124,33 @@ public sealed class StartupValidationTests
             ("Shopify:Stock:Locations:0:Node", "node_1"), ("Shopify:Stock:Locations:0:Location", "gid://shopify/Location/1")));
 
     [Fact]
+    public async Task StartAsync_ShipHeroUserWithoutPassword_FailsNamingIt()
+    {
+        var error = await StartAsync(null, ("ShipHero:Username", "api@example.test"));
+
+        Assert.NotNull(error);
+        Assert.Contains("ShipHero:Password", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ShipHeroServices_Off_ResolveAndDoNothing()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(Valid).Build();
+        await using var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration).AddLogging()
+            .AddTracktileFunctions(configuration).BuildServiceProvider();
+
+        var registration = await services.GetRequiredService<TracktileFunctions.ShipHero.ShipHeroWebhookRegistration>().EnsureAsync(CancellationToken.None);
+        var reconciled = await services.GetRequiredService<TracktileFunctions.ShipHero.ShipHeroReconciliation>().RunAsync(CancellationToken.None);
+        var reply = await services.GetRequiredService<TracktileFunctions.ShipHero.ShipHeroWebhook>().ReceiveAsync("x", "m", 0, Stream.Null, CancellationToken.None);
+        var routes = services.GetRequiredService<IOptionsMonitor<TracktileFunctions.Webhooks.WebhookSourceOptions>>().Get(TracktileFunctions.Webhooks.WebhookSources.Tracktile).Routes;
+
+        Assert.Contains("ShipHero is off", registration.Skipped, StringComparison.Ordinal);
+        Assert.Null(reconciled);
+        Assert.Equal(404, reply.StatusCode);
+        Assert.DoesNotContain(routes, r => r.Queues.Contains(TracktileFunctions.Processing.QueueNames.ShipHeroShipments));
+    }
+
+    [Fact]
     public async Task ShopifyServices_NoShop_ResolveAndDoNothing()
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(Valid).Build();

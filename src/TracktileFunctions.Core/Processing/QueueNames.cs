@@ -42,8 +42,17 @@ public static class QueueNames
     /// <summary>The product batch's changed products, for the SKU index web stores are matched by (only when a store is on).</summary>
     public const string StoreProducts = "store-products";
 
+    /// <summary><c>shipment.*</c> for the warehouse (routed only when ShipHero is on).</summary>
+    public const string ShipHeroShipments = "shiphero-shipments";
+
+    /// <summary><c>inventory.*</c> for the warehouse's stock (routed only when ShipHero is on).</summary>
+    public const string ShipHeroInventory = "shiphero-inventory";
+
+    /// <summary>ShipHero's webhooks (and the reconciliation's finds), for Tracktile.</summary>
+    public const string ShipHeroEvents = "shiphero-events";
+
     /// <summary>Every queue above (a queue function listens on each, but the unrouted one, which is kept for a person).</summary>
     public static IReadOnlyList<string> All { get; } =
         [TracktileOrders, TracktileShipments, TracktileInventory, TracktileUnrouted, TracktileProducts, ProductSyncRequests, ErpCustomers, TracktileCustomers, BusinessCentralNotifications,
-         ShopifyOrders, ShopifyInventory, StoreProducts];
+         ShopifyOrders, ShopifyInventory, StoreProducts, ShipHeroShipments, ShipHeroInventory, ShipHeroEvents];
 }

@@ -51,11 +51,9 @@ public static class ShopifyServiceCollectionExtensions
             .AddStandardResilienceHandler()
             .Configure((resilience, sp) => sp.GetRequiredService<IOptions<ShopifyOptions>>().Value.Resilience.ApplyTo(resilience));
 
-        services.AddSingleton(sp => new ProductSkuIndex(new(sp.GetRequiredService<Azure.Data.Tables.TableServiceClient>().GetTableClient(ProductSkuIndex.TableName))));
         services.AddSingleton(sp => new StoreRepairs(new(sp.GetRequiredService<Azure.Data.Tables.TableServiceClient>().GetTableClient(StoreRepairs.TableName))));
         services.AddTransient<ShopifyStore>();
         services.AddTransient<StoreOrderImport>();
-        services.AddTransient<StoreProductIndexConsumer>();
         services.AddSingleton<ShopifyWebhook>();
         services.AddTransient<ShopifyOrderConsumer>();
         services.AddKeyedTransient<StoreStockConsumer>(ShopifyWebhook.Source, (sp, _) => ActivatorUtilities.CreateInstance<StoreStockConsumer>(sp, sp.GetRequiredService<ShopifyStore>()));

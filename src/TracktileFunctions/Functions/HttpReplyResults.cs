@@ -14,7 +14,7 @@ internal static class HttpReplyResults
             http.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
 
-        return new ContentResult { StatusCode = response.StatusCode, Content = response.Body, ContentType = "text/plain; charset=utf-8" };
+        return new ContentResult { StatusCode = response.StatusCode, Content = response.Body, ContentType = response.ContentType ?? "text/plain; charset=utf-8" };
     }
 
     /// <summary>Hands a webhook request (its signature header, length and body stream) to <paramref name="receiver"/>.</summary>

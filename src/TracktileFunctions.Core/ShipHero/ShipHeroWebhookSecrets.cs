@@ -1,0 +1,104 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.Options;
+using TracktileFunctions.Secrets;
+
+namespace TracktileFunctions.ShipHero;
+
+/// <summary>
+/// The shared secrets ShipHero signs webhooks with: those in <c>ShipHero:WebhookSecrets</c>, and those the app stored
+/// when it registered its webhooks (one per webhook type). The stored ones are cached and read again when a signature
+/// matches none, at most every 5 seconds, so a webhook registered a moment ago is accepted at once.
+/// </summary>
+public sealed class ShipHeroWebhookSecrets(ISecretStore store, IOptions<ShipHeroOptions> options, TimeProvider timeProvider) : IDisposable
+{
+    private static readonly TimeSpan RefreshEvery = TimeSpan.FromSeconds(5);
+
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private byte[][] _stored = [];
+    private DateTimeOffset _readAt = DateTimeOffset.MinValue;
+
+    /// <summary>The store's name of the secret of one webhook type (Key Vault names: letters, digits, dashes).</summary>
+    public static string SecretName(string webhookType)
+    {
+        ArgumentNullException.ThrowIfNull(webhookType);
+        return "shiphero-webhook-" + new string([.. webhookType.ToLowerInvariant().Select(c => char.IsAsciiLetterOrDigit(c) ? c : '-')]);
+    }
+
+    /// <summary>Whether <paramref name="signature"/> is the HMAC of <paramref name="body"/> under one of the secrets.</summary>
+    public async Task<bool> VerifyAsync(string? signature, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+    {
+        var given = new byte[32];
+        if (signature is null || !Convert.TryFromBase64String(signature.Trim(), given, out var written) || written != 32)
+        {
+            return false;
+        }
+
+        var configured = options.Value.WebhookSecrets.Select(Encoding.UTF8.GetBytes).ToList();
+        var stored = await StoredAsync(refresh: false, cancellationToken).ConfigureAwait(false);
+        if (Matches(given, body.Span, configured.Concat(stored)))
+        {
+            return true;
+        }
+
+        var again = await StoredAsync(refresh: true, cancellationToken).ConfigureAwait(false);
+        return !ReferenceEquals(again, stored) && Matches(given, body.Span, again);
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _gate.Dispose();
+
+    /// <summary>Stores the secret ShipHero revealed for a webhook type, and makes it count at once.</summary>
+    public async Task StoreAsync(string webhookType, string secret, CancellationToken cancellationToken)
+    {
+        await store.SetAsync(SecretName(webhookType), secret, cancellationToken).ConfigureAwait(false);
+        _readAt = DateTimeOffset.MinValue;
+    }
+
+    private static bool Matches(byte[] given, ReadOnlySpan<byte> body, IEnumerable<byte[]> keys)
+    {
+        Span<byte> expected = stackalloc byte[32];
+        var match = false;
+        foreach (var key in keys)
+        {
+            HMACSHA256.HashData(key, body, expected);
+            match |= CryptographicOperations.FixedTimeEquals(given, expected);
+        }
+
+        return match;
+    }
+
+    private async Task<byte[][]> StoredAsync(bool refresh, CancellationToken cancellationToken)
+    {
+        var now = timeProvider.GetUtcNow();
+        if (now - _readAt < (refresh ? RefreshEvery : TimeSpan.FromMinutes(5)))
+        {
+            return _stored;
+        }
+
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (timeProvider.GetUtcNow() - _readAt >= (refresh ? RefreshEvery : TimeSpan.FromMinutes(5)))
+            {
+                var values = new List<byte[]>();
+                foreach (var type in ShipHeroWebhook.Types)
+                {
+                    if (await store.GetAsync(SecretName(type), cancellationToken).ConfigureAwait(false) is { Length: > 0 } value)
+                    {
+                        values.Add(Encoding.UTF8.GetBytes(value));
+                    }
+                }
+
+                _stored = [.. values];
+                _readAt = timeProvider.GetUtcNow();
+            }
+
+            return _stored;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+}
