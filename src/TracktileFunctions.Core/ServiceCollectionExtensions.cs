@@ -47,7 +47,7 @@ public static class ServiceCollectionExtensions
         // Secrets the app is given at run time (a webhook's shared secret, an API user's tokens): Key Vault, or a table.
         services.AddOptions<SecretStoreOptions>().BindConfiguration(SecretStoreOptions.SectionName);
         services.AddSingleton<ISecretStore>(sp => sp.GetRequiredService<IOptions<SecretStoreOptions>>().Value.KeyVaultUri is { Length: > 0 } vault
-            ? new KeyVaultSecretStore(new Azure.Security.KeyVault.Secrets.SecretClient(new Uri(vault), new Azure.Identity.DefaultAzureCredential()))
+            ? new KeyVaultSecretStore(new Azure.Security.KeyVault.Secrets.SecretClient(new Uri(vault), sp.GetRequiredService<StorageClientFactory>().Credential))
             : new TableSecretStore(Table(sp, TableSecretStore.TableName)));
 
         // Webhook ingress.

@@ -88,7 +88,9 @@ public sealed partial class ShipHeroClient(HttpClient http, ShipHeroTokens token
 
                     if (errors is { } failed)
                     {
-                        throw new ShipHeroApiException(200, Code(failed[0]), RequestId(failed[0]), Message(failed[0]), transient: false);
+                        // A refusal of the input (no code), a missing record (5) or a missing scope (7) is permanent; any other code is ShipHero's trouble: retried.
+                        var code = Code(failed[0]);
+                        throw new ShipHeroApiException(200, code, RequestId(failed[0]), Message(failed[0]), transient: code is not (null or "5" or "7"));
                     }
 
                     return root.TryGetProperty("data", out var data) && data.ValueKind == JsonValueKind.Object

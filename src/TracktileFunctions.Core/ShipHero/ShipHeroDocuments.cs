@@ -43,10 +43,13 @@ public static class ShipHeroDocuments
 
     /// <summary>The recent stock changes of a SKU at a warehouse (their reasons carry the app's keys).</summary>
     public const string InventoryChanges = """
-        query InventoryChanges($sku: String!, $warehouseId: String!, $from: ISODateTime) {
+        query InventoryChanges($sku: String!, $warehouseId: String!, $from: ISODateTime, $after: String) {
           inventory_changes(sku: $sku, warehouse_id: $warehouseId, date_from: $from) {
             request_id complexity
-            data(first: 100) { edges { node { sku warehouse_id change_in_on_hand reason created_at } } }
+            data(first: 100, after: $after) {
+              pageInfo { hasNextPage endCursor }
+              edges { node { sku warehouse_id change_in_on_hand reason created_at } }
+            }
           }
         }
         """;
@@ -68,6 +71,13 @@ public static class ShipHeroDocuments
         }
         """;
 
+    /// <summary>Removes a webhook (one whose secret could not be stored).</summary>
+    public const string DeleteWebhook = """
+        mutation DeleteWebhook($data: DeleteWebhookInput!) {
+          webhook_delete(data: $data) { request_id complexity }
+        }
+        """;
+
     /// <summary>Shipments made since a time, with their order, labels and lots (the reconciliation).</summary>
     public const string ShipmentsSince = """
         query ShipmentsSince($from: ISODateTime, $after: String) {
@@ -78,7 +88,7 @@ public static class ShipHeroDocuments
               edges {
                 node {
                   id legacy_id created_date
-                  order { partner_order_id order_number }
+                  order { partner_order_id order_number shop_name }
                   shipping_labels { tracking_number carrier shipping_method }
                   line_items(first: 50) { edges { node { quantity line_item { sku partner_line_item_id } lots { lot_name quantity } } } }
                 }

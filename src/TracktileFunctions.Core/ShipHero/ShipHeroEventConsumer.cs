@@ -17,8 +17,11 @@ namespace TracktileFunctions.ShipHero;
 /// warehouse runs; a difference is recorded for an operator (<see cref="StockDifferences"/>), never written either way.
 /// </summary>
 public sealed class ShipHeroEventConsumer(
-    TracktileClient tracktile, ProductSkuIndex skus, SyncStateStore state, StockDifferences differences, IOptions<ShipHeroOptions> options) : IEventConsumer
+    TracktileClient tracktile, ProductSkuIndex skus, SyncStateStore state, StockDifferences differences, IOptions<ShipHeroOptions> options,
+    IOptions<TracktileClientOptions> tracktileOptions) : IEventConsumer
 {
+    private readonly TracktileClientOptions _api = tracktileOptions.Value;
+
     /// <summary>The state scope of applied ShipHero shipments.</summary>
     public const string Scope = "shiphero-shipment";
 
@@ -48,9 +51,20 @@ public sealed class ShipHeroEventConsumer(
 
         var shipmentId = Text(f, "shipment_id") ?? throw new PermanentProcessingException("Shipment Update has no fulfillment.shipment_id");
         var tracktileShipment = Text(f, "partner_order_id");
+        if (Text(f, "shop_name") is { } shop && shop != _options.ShopName)
+        {
+            return $"skipped: ShipHero shipment {shipmentId} is for shop {shop}, not {_options.ShopName}";
+        }
+
         if (tracktileShipment is null)
         {
             return $"skipped: ShipHero shipment {shipmentId} is for order {Text(f, "order_number") ?? "?"}, which this app did not send (no partner_order_id)";
+        }
+
+        var sent = await state.GetAsync(WarehouseShipmentConsumer.Scope, $"shiphero/{tracktileShipment}", cancellationToken).ConfigureAwait(false);
+        if (sent?.TargetId is null)
+        {
+            return $"skipped: ShipHero shipment {shipmentId} is for partner order {tracktileShipment}, which this app did not send";
         }
 
         return await state.UnderLockAsync(Scope, shipmentId, $"{Name}/{evt.EventId}", async record =>
@@ -78,17 +92,18 @@ public sealed class ShipHeroEventConsumer(
                 }
             }
 
+            var fields = _api.ShipmentFields;
             var changes = new Dictionary<string, object?>
             {
-                ["status"] = _options.Orders.ShippedStatus,
-                ["carrier"] = Text(f, "shipping_carrier"),
-                ["trackingNumber"] = Text(f, "tracking_number"),
-                ["shippedLots"] = lots,
+                [fields.Status] = _options.Orders.ShippedStatus,
+                [fields.Carrier] = Text(f, "shipping_carrier"),
+                [fields.TrackingNumber] = Text(f, "tracking_number"),
+                [fields.ShippedLots] = lots,
             };
             await tracktile.UpdateShipmentAsync(tracktileShipment, changes, cancellationToken).ConfigureAwait(false);
             record.TargetId = tracktileShipment;
             record.Status = "applied";
-            return (record, $"Tracktile shipment {tracktileShipment} {_options.Orders.ShippedStatus} ({changes["carrier"] ?? "-"} {changes["trackingNumber"] ?? "-"}, {lots.Count} lots)");
+            return (record, $"Tracktile shipment {tracktileShipment} {_options.Orders.ShippedStatus} ({changes[fields.Carrier] ?? "-"} {changes[fields.TrackingNumber] ?? "-"}, {lots.Count} lots)");
         }, cancellationToken).ConfigureAwait(false);
     }
 

@@ -49,7 +49,7 @@ public sealed class ShipHeroOptions : IValidatableObject
     /// <summary>The public URL of this app's ShipHero webhook (<c>https://app.example.com/api/webhooks/shiphero</c>), for registration.</summary>
     public string? WebhookUrl { get; set; }
 
-    /// <summary>How many minutes back the reconciliation looks on its first run, and how much each run overlaps the last (minutes).</summary>
+    /// <summary>How many minutes back the reconciliation looks on its first run.</summary>
     [Range(1, 7 * 24 * 60)]
     public int ReconcileInitialMinutes { get; set; } = 24 * 60;
 

@@ -44,7 +44,18 @@ public sealed partial class ShipHeroReconciliation(
             var shipments = data.GetProperty("shipments");
             foreach (var node in ShipHeroWarehouse.Edges(shipments))
             {
-                if (AsWebhook(node) is not { } payload)
+                JsonObject? payload;
+                try
+                {
+                    payload = AsWebhook(node, o.ShopName);
+                }
+                catch (Exception ex) when (ex is InvalidOperationException or KeyNotFoundException or FormatException)
+                {
+                    LogUnreadable(node.TryGetProperty("id", out var bad) ? bad.ToString() : "?", ex.Message);
+                    continue; // one odd shipment never stops the run
+                }
+
+                if (payload is null)
                 {
                     continue; // not one of this app's orders
                 }
@@ -68,11 +79,11 @@ public sealed partial class ShipHeroReconciliation(
     }
 
     /// <summary>A shipment node in the shape of the Shipment Update webhook's body (the fields the consumer reads).</summary>
-    internal static JsonObject? AsWebhook(JsonElement node)
+    internal static JsonObject? AsWebhook(JsonElement node, string shopName)
     {
         var partner = node.TryGetProperty("order", out var order) && order.ValueKind == JsonValueKind.Object
             && order.TryGetProperty("partner_order_id", out var p) && p.GetString() is { Length: > 0 } text ? text : null;
-        if (partner is null)
+        if (partner is null || (order.TryGetProperty("shop_name", out var shop) && shop.GetString() is { } name && name != shopName))
         {
             return null;
         }
@@ -86,7 +97,11 @@ public sealed partial class ShipHeroReconciliation(
             {
                 foreach (var lot in lots.EnumerateArray())
                 {
-                    lines.Add(new JsonObject { ["sku"] = sku, ["lot_name"] = lot.GetProperty("lot_name").GetString(), ["quantity"] = lot.GetProperty("quantity").GetInt32() });
+                    lines.Add(new JsonObject
+                    {
+                        ["sku"] = sku, ["lot_name"] = lot.GetProperty("lot_name").GetString(),
+                        ["quantity"] = lot.TryGetProperty("quantity", out var q) && q.ValueKind == JsonValueKind.Number ? q.GetInt32() : item.GetProperty("quantity").GetInt32(),
+                    });
                 }
             }
             else
@@ -102,6 +117,7 @@ public sealed partial class ShipHeroReconciliation(
             {
                 ["shipment_id"] = node.GetProperty("legacy_id").ToString(),
                 ["partner_order_id"] = partner,
+                ["shop_name"] = shopName,
                 ["order_number"] = order.TryGetProperty("order_number", out var n) ? n.GetString() : null,
                 ["tracking_number"] = label.ValueKind == JsonValueKind.Object && label.TryGetProperty("tracking_number", out var t) ? t.GetString() : null,
                 ["shipping_carrier"] = label.ValueKind == JsonValueKind.Object && label.TryGetProperty("carrier", out var c) ? c.GetString() : null,
@@ -109,6 +125,9 @@ public sealed partial class ShipHeroReconciliation(
             },
         };
     }
+
+    [LoggerMessage(LogLevel.Warning, "ShipHero reconciliation skipped shipment {ShipmentId}: {Reason}")]
+    private partial void LogUnreadable(string shipmentId, string reason);
 
     [LoggerMessage(LogLevel.Information, "ShipHero reconciliation: {Queued} shipments since {Since:O} queued")]
     private partial void LogRun(DateTimeOffset since, int queued);

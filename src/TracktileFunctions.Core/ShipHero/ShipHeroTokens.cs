@@ -64,6 +64,9 @@ public sealed class ShipHeroTokens(ISecretStore store, IOptions<ShipHeroOptions>
     private string? Fresh(Saved? saved, string? refused)
         => saved is { } s && s.AccessToken != refused && s.ExpiresAt - RenewBefore > timeProvider.GetUtcNow() ? s.AccessToken : null;
 
+    /// <summary>When ShipHero does not say how long a token lasts: a week (its tokens last about 28 days).</summary>
+    private const int AssumedLifetimeSeconds = 7 * 86_400;
+
     private async Task<Saved?> LoadAsync(CancellationToken cancellationToken)
     {
         var text = await store.GetAsync(SecretName, cancellationToken).ConfigureAwait(false);
@@ -90,7 +93,7 @@ public sealed class ShipHeroTokens(ISecretStore store, IOptions<ShipHeroOptions>
             var (status, answer) = await PostAsync(http, "auth/refresh", new Dictionary<string, string> { ["refresh_token"] = refreshToken }, cancellationToken).ConfigureAwait(false);
             if (answer is { AccessToken: { Length: > 0 } access })
             {
-                return new Saved(access, timeProvider.GetUtcNow().AddSeconds(answer.ExpiresIn ?? 86_400), answer.RefreshToken ?? refreshToken);
+                return new Saved(access, timeProvider.GetUtcNow().AddSeconds(answer.ExpiresIn ?? AssumedLifetimeSeconds), answer.RefreshToken ?? refreshToken);
             }
 
             if (o.Username is null || o.Password is null || status is 0 or >= 500)
@@ -110,7 +113,7 @@ public sealed class ShipHeroTokens(ISecretStore store, IOptions<ShipHeroOptions>
                 transient: true); // a credential is fixed in configuration: the events wait for it through the queue's retries
         }
 
-        return new Saved(token, timeProvider.GetUtcNow().AddSeconds(signIn.ExpiresIn ?? 86_400), signIn.RefreshToken ?? refreshToken!);
+        return new Saved(token, timeProvider.GetUtcNow().AddSeconds(signIn.ExpiresIn ?? AssumedLifetimeSeconds), signIn.RefreshToken ?? refreshToken!);
     }
 
     /// <returns>The status (0: no answer) and the answer when it was a success; never the body of a refusal (it can echo what was sent).</returns>

@@ -9,9 +9,9 @@ namespace TracktileFunctions.ShipHero;
 /// <summary>
 /// ShipHero as the warehouse (<see cref="IWarehouse"/>). ShipHero documents no idempotency key, so an order is looked up
 /// by <c>partner_order_id</c> (the Tracktile shipment id) before every create, and a stock change carries its key in
-/// its <c>reason</c>, which the change history is searched for before an uncertain change is sent again.
+/// its <c>reason</c>, which the change history is searched for before the change is sent.
 /// </summary>
-public sealed class ShipHeroWarehouse(ShipHeroClient shiphero, IOptions<ShipHeroOptions> options, TimeProvider timeProvider) : IWarehouse
+public sealed class ShipHeroWarehouse(ShipHeroClient shiphero, IOptions<ShipHeroOptions> options) : IWarehouse
 {
     private readonly ShipHeroOptions _options = options.Value;
 
@@ -22,12 +22,17 @@ public sealed class ShipHeroWarehouse(ShipHeroClient shiphero, IOptions<ShipHero
     public string? WarehouseOf(string nodeId) => _options.WarehouseOf(nodeId);
 
     /// <inheritdoc />
-    public async Task<WarehouseOrderResult> CreateOrderOnceAsync(WarehouseOrder order, CancellationToken cancellationToken)
+    public async Task<WarehouseOrderResult> CreateOrderOnceAsync(WarehouseOrder order, bool settling, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(order);
         if (await FindAsync(order.PartnerOrderId, cancellationToken).ConfigureAwait(false) is { } existing)
         {
             return new WarehouseOrderResult(existing, Existed: true);
+        }
+
+        if (settling)
+        {
+            throw new Processing.NotReadyException($"an order_create for shipment {order.PartnerOrderId} was sent moments ago without an answer; waiting for it to show before sending again");
         }
 
         var lines = new JsonArray();
@@ -101,7 +106,7 @@ public sealed class ShipHeroWarehouse(ShipHeroClient shiphero, IOptions<ShipHero
             return "nothing to move";
         }
 
-        if (change.MayHaveHappened && await AppliedAsync(change, cancellationToken).ConfigureAwait(false))
+        if (await AppliedAsync(change, cancellationToken).ConfigureAwait(false))
         {
             return $"found {change.Sku} {change.Delta:+0;-0} at {change.WarehouseId} applied by an earlier attempt";
         }
@@ -120,11 +125,25 @@ public sealed class ShipHeroWarehouse(ShipHeroClient shiphero, IOptions<ShipHero
 
     private async Task<bool> AppliedAsync(WarehouseStockChange change, CancellationToken cancellationToken)
     {
-        var since = timeProvider.GetUtcNow().AddDays(-30).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
-        var data = await shiphero.ExecuteAsync(ShipHeroDocuments.InventoryChanges,
-            new JsonObject { ["sku"] = change.Sku, ["warehouseId"] = change.WarehouseId, ["from"] = since }, cancellationToken).ConfigureAwait(false);
+        var since = change.Since.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
         var marker = $"[{change.Key}]";
-        return Edges(data.GetProperty("inventory_changes")).Any(n => n.TryGetProperty("reason", out var r) && r.GetString()?.Contains(marker, StringComparison.Ordinal) == true);
+        string? after = null;
+        do
+        {
+            var data = await shiphero.ExecuteAsync(ShipHeroDocuments.InventoryChanges,
+                new JsonObject { ["sku"] = change.Sku, ["warehouseId"] = change.WarehouseId, ["from"] = since, ["after"] = after }, cancellationToken).ConfigureAwait(false);
+            var changes = data.GetProperty("inventory_changes");
+            if (Edges(changes).Any(n => n.TryGetProperty("reason", out var r) && r.GetString()?.Contains(marker, StringComparison.Ordinal) == true))
+            {
+                return true;
+            }
+
+            var info = changes.GetProperty("data").GetProperty("pageInfo");
+            after = info.GetProperty("hasNextPage").GetBoolean() ? info.GetProperty("endCursor").GetString() : null;
+        }
+        while (after is not null);
+
+        return false;
     }
 
     private async Task<string?> FindAsync(string partnerOrderId, CancellationToken cancellationToken)

@@ -46,8 +46,30 @@ public sealed partial class ShipHeroWebhookRegistration(
         {
             if (existing.TryGetValue(type, out var url))
             {
-                (url == _options.WebhookUrl ? kept : elsewhere).Add(url == _options.WebhookUrl ? type : $"{type} -> {url}");
-                continue;
+                if (url != _options.WebhookUrl)
+                {
+                    elsewhere.Add($"{type} -> {url}");
+                    continue;
+                }
+
+                if (await secrets.HasSecretAsync(type, cancellationToken).ConfigureAwait(false))
+                {
+                    kept.Add(type);
+                    continue;
+                }
+
+                // It points here, but its secret was never stored (a lost answer, a hand-made webhook): every delivery would
+                // be refused. ShipHero reveals secrets only on create, so it is made again.
+                try
+                {
+                    await shiphero.ExecuteAsync(ShipHeroDocuments.DeleteWebhook,
+                        new JsonObject { ["data"] = new JsonObject { ["name"] = type, ["shop_name"] = _options.ShopName } }, cancellationToken).ConfigureAwait(false);
+                }
+                catch (ShipHeroApiException ex)
+                {
+                    failed.Add($"{type}: it has no stored secret and could not be removed to be made again: {ex.Message}");
+                    continue;
+                }
             }
 
             try
@@ -63,7 +85,19 @@ public sealed partial class ShipHeroWebhookRegistration(
                     continue;
                 }
 
-                await secrets.StoreAsync(type, secret, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await secrets.StoreAsync(type, secret, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // A webhook whose secret is lost would be refused forever: remove it, so the next run makes it again.
+                    await shiphero.ExecuteAsync(ShipHeroDocuments.DeleteWebhook,
+                        new JsonObject { ["data"] = new JsonObject { ["name"] = type, ["shop_name"] = _options.ShopName } }, cancellationToken).ConfigureAwait(false);
+                    failed.Add($"{type}: its secret could not be stored ({ex.GetType().Name}: check Secrets:KeyVaultUri and the app's permission to set secrets); the webhook was removed, run this again");
+                    continue;
+                }
+
                 created.Add(type);
                 LogCreated(type, _options.ShopName);
             }

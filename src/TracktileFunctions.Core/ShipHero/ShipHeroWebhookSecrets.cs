@@ -48,6 +48,10 @@ public sealed class ShipHeroWebhookSecrets(ISecretStore store, IOptions<ShipHero
     /// <inheritdoc />
     public void Dispose() => _gate.Dispose();
 
+    /// <summary>Whether a secret for <paramref name="webhookType"/> is stored or configured (a webhook without one can never be verified).</summary>
+    public async Task<bool> HasSecretAsync(string webhookType, CancellationToken cancellationToken)
+        => options.Value.WebhookSecrets.Count > 0 || await store.GetAsync(SecretName(webhookType), cancellationToken).ConfigureAwait(false) is { Length: > 0 };
+
     /// <summary>Stores the secret ShipHero revealed for a webhook type, and makes it count at once.</summary>
     public async Task StoreAsync(string webhookType, string secret, CancellationToken cancellationToken)
     {
@@ -82,15 +86,23 @@ public sealed class ShipHeroWebhookSecrets(ISecretStore store, IOptions<ShipHero
             if (timeProvider.GetUtcNow() - _readAt >= (refresh ? RefreshEvery : TimeSpan.FromMinutes(5)))
             {
                 var values = new List<byte[]>();
-                foreach (var type in ShipHeroWebhook.Types)
+                try
                 {
-                    if (await store.GetAsync(SecretName(type), cancellationToken).ConfigureAwait(false) is { Length: > 0 } value)
+                    foreach (var type in ShipHeroWebhook.Types)
                     {
-                        values.Add(Encoding.UTF8.GetBytes(value));
+                        if (await store.GetAsync(SecretName(type), cancellationToken).ConfigureAwait(false) is { Length: > 0 } value)
+                        {
+                            values.Add(Encoding.UTF8.GetBytes(value));
+                        }
                     }
+
+                    _stored = [.. values];
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // The store is unreachable: the configured and the cached secrets still count.
                 }
 
-                _stored = [.. values];
                 _readAt = timeProvider.GetUtcNow();
             }
 

@@ -34,6 +34,9 @@ public sealed class StorageClientFactory
     /// <summary>True when the connection is a connection string rather than an identity-based one.</summary>
     public bool UsesConnectionString => _connectionString is not null;
 
+    /// <summary>The app's identity: the user-assigned managed identity named by <c>__clientId</c>, else the default chain (for Key Vault too).</summary>
+    public TokenCredential Credential => _credential.Value;
+
     /// <summary>Retries short enough for a webhook answer: storage trouble becomes a quick 503, not a hung request.</summary>
     public static void ApplyFastRetry(ClientOptions options)
     {

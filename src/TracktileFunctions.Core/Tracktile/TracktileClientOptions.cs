@@ -50,6 +50,10 @@ public sealed class TracktileClientOptions : IValidatableObject
     [RegularExpression("^(PATCH|PUT)$", ErrorMessage = "Tracktile:Api:ShipmentUpdateMethod must be PATCH or PUT.")]
     public string ShipmentUpdateMethod { get; set; } = "PATCH";
 
+    /// <summary>The field names of the body of <see cref="ShipmentUpdatePath"/> when a warehouse ships (not documented).</summary>
+    [Required]
+    public TracktileShipmentFields ShipmentFields { get; set; } = new();
+
     /// <summary>The shipment property (as <see cref="ShipmentPath"/> returns it) holding its lines, each <c>{productId, quantity, lotCodes}</c> (not documented).</summary>
     [Required]
     public string ShipmentItemsProperty { get; set; } = "items";
@@ -97,4 +101,24 @@ public sealed class TracktileClientOptions : IValidatableObject
     /// <inheritdoc />
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
         => NestedValidation.Validate(SectionName, (nameof(Products), Products), (nameof(Resilience), Resilience));
+}
+
+/// <summary>The fields a shipped shipment's update sets in Tracktile (its shipment update is not documented: settings).</summary>
+public sealed class TracktileShipmentFields
+{
+    /// <summary>The status.</summary>
+    [Required]
+    public string Status { get; set; } = "status";
+
+    /// <summary>The carrier.</summary>
+    [Required]
+    public string Carrier { get; set; } = "carrier";
+
+    /// <summary>The tracking number.</summary>
+    [Required]
+    public string TrackingNumber { get; set; } = "trackingNumber";
+
+    /// <summary>The lots actually shipped: <c>[{productId, sku, lotCode, quantity}]</c>.</summary>
+    [Required]
+    public string ShippedLots { get; set; } = "shippedLots";
 }

@@ -14,16 +14,21 @@ public interface IWarehouse
     /// <summary>The warehouse a Tracktile node is in the WMS; null when the WMS does not run it.</summary>
     string? WarehouseOf(string nodeId);
 
-    /// <summary>Creates the order unless one with its <see cref="WarehouseOrder.PartnerOrderId"/> exists (looked up first, every time).</summary>
-    Task<WarehouseOrderResult> CreateOrderOnceAsync(WarehouseOrder order, CancellationToken cancellationToken);
+    /// <summary>
+    /// Creates the order unless one with its <see cref="WarehouseOrder.PartnerOrderId"/> exists (looked up first, every
+    /// time). <paramref name="settling"/>: an earlier create was sent moments ago without an answer; when the look-up finds
+    /// nothing, the attempt is retried later (<see cref="Processing.NotReadyException"/>) rather than sent again.
+    /// </summary>
+    Task<WarehouseOrderResult> CreateOrderOnceAsync(WarehouseOrder order, bool settling, CancellationToken cancellationToken);
 
     /// <summary>Cancels the order made for <paramref name="partnerOrderId"/>, if any.</summary>
     /// <returns>A short outcome for the ledger.</returns>
     Task<string> CancelOrderAsync(string partnerOrderId, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Adds or removes stock. When <see cref="WarehouseStockChange.MayHaveHappened"/> (an earlier attempt of the same
-    /// event may have applied it), the WMS's change history is searched for its key first, so it is never applied twice.
+    /// Adds or removes stock, once: the WMS's change history since <see cref="WarehouseStockChange.Since"/> (when the
+    /// event was received: no earlier attempt can have applied it before) is searched for its key first, so a
+    /// redelivery, a retry after a lost answer or a replay from poison never applies it twice.
     /// </summary>
     /// <returns>A short outcome for the ledger.</returns>
     Task<string> MoveStockAsync(WarehouseStockChange change, CancellationToken cancellationToken);
@@ -44,4 +49,4 @@ public sealed record WarehouseAddress(
 public sealed record WarehouseOrderResult(string OrderId, bool Existed);
 
 /// <summary>One SKU's change at one warehouse, with its idempotency key and the reason recorded in the WMS.</summary>
-public sealed record WarehouseStockChange(string Sku, string WarehouseId, int Delta, string Key, string Reason, bool MayHaveHappened);
+public sealed record WarehouseStockChange(string Sku, string WarehouseId, int Delta, string Key, string Reason, DateTimeOffset Since);

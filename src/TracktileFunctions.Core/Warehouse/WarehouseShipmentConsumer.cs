@@ -16,10 +16,15 @@ namespace TracktileFunctions.Warehouse;
 /// </summary>
 public sealed class WarehouseShipmentConsumer(
     IWarehouse warehouse, WarehouseOrderOptions options, TracktileClient tracktile, ProductSkuIndex skus, SyncStateStore state,
-    IOptions<TracktileClientOptions> tracktileOptions) : IEventConsumer
+    IOptions<TracktileClientOptions> tracktileOptions, TimeProvider timeProvider) : IEventConsumer
 {
     /// <summary>The state scope (table partition) of warehouse orders.</summary>
     public const string Scope = "warehouse-order";
+
+    /// <summary>How long a create whose answer was lost may take to show in the WMS's look-up before it is sent again.</summary>
+    public static readonly TimeSpan SettleTime = TimeSpan.FromMinutes(2);
+
+    private const string SentMark = "create-sent:";
 
     private readonly TracktileClientOptions _api = tracktileOptions.Value;
 
@@ -60,8 +65,13 @@ public sealed class WarehouseShipmentConsumer(
             }
 
             var order = await OrderAsync(evt, shipmentId, cancellationToken).ConfigureAwait(false);
-            var made = await warehouse.CreateOrderOnceAsync(order, cancellationToken).ConfigureAwait(false);
+            var sentAt = record.Hash is { } mark && mark.StartsWith(SentMark, StringComparison.Ordinal)
+                && DateTimeOffset.TryParse(mark[SentMark.Length..], CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var at) ? at : (DateTimeOffset?)null;
+            record.Hash = SentMark + timeProvider.GetUtcNow().ToString("O", CultureInfo.InvariantCulture);
+            await state.CheckpointAsync(record).ConfigureAwait(false); // a create whose answer is lost is known to be out there
+            var made = await warehouse.CreateOrderOnceAsync(order, sentAt is { } sent && timeProvider.GetUtcNow() - sent < SettleTime, cancellationToken).ConfigureAwait(false);
             record.TargetId = made.OrderId;
+            record.Hash = null;
             record.Status = "sent";
             return (record, made.Existed ? $"found {warehouse.Name} order {made.OrderId} made earlier" : $"created {warehouse.Name} order {made.OrderId} ({order.Lines.Count} lines)");
         }, cancellationToken);
@@ -112,6 +122,12 @@ public sealed class WarehouseShipmentConsumer(
                     Text(a, "zip"), Text(a, "country"), Text(a, "phone"));
                 email = Text(a, "email");
             }
+        }
+
+        if (shipTo?.Address1 is null)
+        {
+            throw new PermanentProcessingException(
+                $"shipment {shipmentId}: its order {orderId ?? "(none)"} has no ship-to address ('{_api.OrderShippingAddressProperty}' with address1, Tracktile:Api:OrderShippingAddressProperty), which a warehouse order needs");
         }
 
         var number = options.OrderNumberPrefix + (evt.OptionalString("shipmentShortId") ?? Text(shipment, "shortId") ?? shipmentId);

@@ -9,8 +9,8 @@ namespace TracktileFunctions.Warehouse;
 
 /// <summary>
 /// <c>inventory.*</c> into or out of the nodes the WMS runs -> stock added or removed per SKU and warehouse, once per
-/// event: the change carries a key derived from the event, and an attempt after one that may have applied it looks
-/// the key up in the WMS's history before sending it again. A move between two nodes of one warehouse changes nothing.
+/// event: the change carries a key derived from the event, looked up in the WMS's history before it is sent (a replay
+/// from poison restarts the attempts, so every attempt looks). A move between two nodes of one warehouse changes nothing.
 /// </summary>
 public sealed class WarehouseStockConsumer(IWarehouse warehouse, ProductSkuIndex skus, TracktileClient tracktile, IOptions<ErpInventoryOptions> options) : IEventConsumer
 {
@@ -67,7 +67,10 @@ public sealed class WarehouseStockConsumer(IWarehouse warehouse, ProductSkuIndex
     private Task<string> MoveAsync(string sku, string warehouseId, int delta, string side, WebhookEventReceived evt, string lot, CancellationToken cancellationToken)
     {
         var key = $"tracktile:{evt.EventId}:{side}";
-        var reason = $"Tracktile {evt.Kind} lot {lot} [{key}]";
-        return warehouse.MoveStockAsync(new WarehouseStockChange(sku, warehouseId, delta, key, reason, MayHaveHappened: evt.Attempt > 1), cancellationToken);
+        var reason = $"[{key}] Tracktile {evt.Kind} lot {lot}"; // the key first: a reason cut short still carries it
+
+        // No copy of the event can have been applied before the event happened (Tracktile's time) or this copy arrived.
+        var since = (evt.EventTime is { } t && t < evt.ReceivedAt ? t : evt.ReceivedAt) - TimeSpan.FromMinutes(10);
+        return warehouse.MoveStockAsync(new WarehouseStockChange(sku, warehouseId, delta, key, reason, since), cancellationToken);
     }
 }

@@ -46,6 +46,58 @@ public sealed class ShipHeroWarehouseTests(AzuriteFixture azurite, ITestOutputHe
     }
 
     [Fact]
+    public async Task ShipmentReady_OrderCreateAnswerLost_FoundByPartnerIdAndNotMadeTwice()
+    {
+        await IndexProductsAsync();
+        // The second call is the order_create (the first is the look-up): applied, its answer never comes.
+        State.AddFault(FaultRule.LostAnswer("POST", "/shiphero/graphql", TimeSpan.FromSeconds(7)) with { After = 1 });
+        await StartFunctionAsync("ShipHeroShipmentsFunction");
+
+        await PostTracktileAsync(ShipmentAssigned("evt_assigned"));
+
+        await Eventually.UntilAsync(async () => State.ShipHeroOrders.Count == 1 && await Azurite.MessageCountAsync(QueueNames.ShipHeroShipments) == 0,
+            TimeSpan.FromSeconds(60), "the order exists and the event is done");
+        await DrainedAsync(QueueNames.ShipHeroShipments);
+        Assert.Single(State.ShipHeroOrdersWithPartnerId("shp_1"));
+        Assert.DoesNotContain(await FailuresAsync(QueueNames.ShipHeroShipments), f => f.GetBoolean("Poisoned") == true);
+    }
+
+    [Fact]
+    public async Task ShipmentUpdate_WebhookAndReconciliationBothBringIt_AppliedOnce()
+    {
+        var orderId = await OrderInShipHeroAsync();
+        await RegisterAsync();
+        await StartFunctionAsync("ShipHeroEventsFunction");
+
+        await State.ShipShipHeroOrderAsync(orderId, [new ShipHeroShipLine("JAM-250", 3, "LOT-J1"), new ShipHeroShipLine("HONEY-500", 1)]);
+        await DrainedAsync(QueueNames.ShipHeroEvents);
+        var found = await App.GetRequiredService<ShipHeroReconciliation>().RunAsync(CancellationToken.None);
+        await DrainedAsync(QueueNames.ShipHeroEvents);
+
+        Assert.Equal(1, found);
+        Assert.Single(State.ShipmentPatches);
+    }
+
+    [Fact]
+    public async Task ShipmentUpdate_ForAnOrderThisAppDidNotSend_SkippedNotPoisoned()
+    {
+        await RegisterAsync();
+        await StartFunctionAsync("ShipHeroEventsFunction");
+        var body = new JsonObject
+        {
+            ["webhook_type"] = "Shipment Update",
+            ["fulfillment"] = new JsonObject { ["shipment_id"] = 987, ["partner_order_id"] = "gid://shopify/Order/1", ["line_items"] = new JsonArray() },
+        };
+
+        var sent = await State.SendShipHeroWebhookAsync("Shipment Update", body, WebhookUrl);
+
+        await DrainedAsync(QueueNames.ShipHeroEvents);
+        Assert.True(sent.Acknowledged);
+        Assert.Empty(State.ShipmentPatches);
+        Assert.Empty(await FailuresAsync(QueueNames.ShipHeroEvents));
+    }
+
+    [Fact]
     public async Task ShipmentCancelled_AfterTheOrderWasMade_OrderCancelledInShipHero()
     {
         await OrderInShipHeroAsync();
@@ -153,7 +205,8 @@ public sealed class ShipHeroWarehouseTests(AzuriteFixture azurite, ITestOutputHe
     public async Task StockEvent_AnswerLostButApplied_FoundInTheHistoryAndNotAddedTwice()
     {
         await IndexProductsAsync();
-        State.AddFault(FaultRule.LostAnswer("POST", "/shiphero/graphql", TimeSpan.FromSeconds(7)));
+        // The second call is the inventory_add (the first looks the change up in the history): applied, its answer never comes.
+        State.AddFault(FaultRule.LostAnswer("POST", "/shiphero/graphql", TimeSpan.FromSeconds(7)) with { After = 1 });
         await StartFunctionAsync("ShipHeroStockFunction");
 
         await PostTracktileAsync(InventoryEvent("evt_lost", "inventory.received", "LOT-9", "prod_honey", 4, WarehouseNode));
@@ -169,8 +222,8 @@ public sealed class ShipHeroWarehouseTests(AzuriteFixture azurite, ITestOutputHe
     public async Task StockEvents_ThrottledBurst_EverythingAppliedNothingLost()
     {
         await IndexProductsAsync();
-        State.ShipHeroMaxCredits = 30;
-        State.ShipHeroCreditRestoreRate = 30;
+        State.ShipHeroMaxCredits = 110; // just holds a history look-up (priced at about 100 credits, charged for what it returns), refilled slowly
+        State.ShipHeroCreditRestoreRate = 20;
         await StartFunctionAsync("ShipHeroStockFunction");
 
         for (var i = 0; i < 15; i++)
