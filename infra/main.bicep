@@ -1,11 +1,14 @@
 // TracktileFunctions on Azure: a Linux Function App on the Flex Consumption plan (FC1, .NET isolated) that receives
 // Tracktile (and ERP) webhooks into Storage queues and pushes changes to the ERP: the app's REST contract or Microsoft
-// Dynamics 365 Business Central (erpProvider); and, when a shop is given (shopifyShopDomain), Shopify as a web store.
+// Dynamics 365 Business Central (erpProvider); when a shop is given (shopifyShopDomain), Shopify as a web store; and,
+// when an API user is given (shipHeroUsername), ShipHero as the warehouse (WMS).
 //
 // Everything authenticates with one user-assigned managed identity: the host and the app reach Storage (queues,
 // tables, blobs) without keys (shared keys are off), App Insights takes telemetry over Entra ID (local auth off), and
 // every secret is a Key Vault reference resolved with the same identity. Secret values never pass through this
-// template: store them with `az keyvault secret set` under the names below (docs/deploy.md).
+// template: store them with `az keyvault secret set` under the names below (docs/deploy.md). With ShipHero the app also
+// writes to the vault itself (Secrets__KeyVaultUri): the API user's tokens and each webhook's shared secret, which
+// ShipHero reveals once.
 //
 // Deploy with `azd up` (azure.yaml, main.parameters.json) or `az deployment group create`.
 
@@ -132,10 +135,20 @@ param shopifyClientSecretCount int = 1
 @description('The pinned Shopify Admin API version (Shopify__ApiVersion), YYYY-MM (quarterly). The default is the app\'s own default; change both together.')
 param shopifyApiVersion string = '2026-10'
 
+@description('The ShipHero API user\'s email (ShipHero__Username), a ShipHero user made for the app (docs/connectors/shiphero.md). Empty, the default: ShipHero is off and the template sets no ShipHero__ setting. With it, the user\'s password must be in Key Vault as ShipHero--Password (or a refresh token as ShipHero--RefreshToken, see shipHeroAuthMode), and the app\'s identity may also set secrets in the vault. Which Tracktile node is which ShipHero warehouse goes into additionalAppSettings (ShipHero__Warehouses__0__Node and __WarehouseId).')
+param shipHeroUsername string = ''
+
+@allowed(['Password', 'RefreshToken'])
+@description('How the app gets its ShipHero token: Password (it signs in as shipHeroUsername with the password in Key Vault as ShipHero--Password) or RefreshToken (a refresh token from ShipHero in Key Vault as ShipHero--RefreshToken). Only used with shipHeroUsername.')
+param shipHeroAuthMode string = 'Password'
+
+@description('The shop_name the app\'s ShipHero orders and webhooks carry (ShipHero__ShopName). The default is the app\'s own default. Only used with shipHeroUsername.')
+param shipHeroShopName string = 'tracktile'
+
 @description('NCRONTAB (6 fields, UTC) of the product sync batch (ProductSync__Schedule); the default is hourly.')
 param productSyncSchedule string = '0 0 * * * *'
 
-@description('More app settings, never secrets: e.g. Erp__Inventory__Locations__<node id>, Erp__Orders__StatusMap__<status>, Erp__Resilience__MaxConcurrency, BusinessCentral__Orders__CustomerNumbers__<Tracktile customer id>, BusinessCentral__Items__UnitsOfMeasure__<unit>, BusinessCentral__LotJournal__ApiPath, Shopify__Stock__Locations__0__Node and __Location, Shopify__Orders__DefaultCustomerId. They cannot replace a setting this template sets.')
+@description('More app settings, never secrets: e.g. Erp__Inventory__Locations__<node id>, Erp__Orders__StatusMap__<status>, Erp__Resilience__MaxConcurrency, BusinessCentral__Orders__CustomerNumbers__<Tracktile customer id>, BusinessCentral__Items__UnitsOfMeasure__<unit>, BusinessCentral__LotJournal__ApiPath, Shopify__Stock__Locations__0__Node and __Location, Shopify__Orders__DefaultCustomerId, ShipHero__Warehouses__0__Node and __WarehouseId. They cannot replace a setting this template sets.')
 param additionalAppSettings object = {}
 
 @description('Object id of a person or group who operates the app: granted Key Vault Secrets Officer (to store secrets) and queue and table data access (to see and replay failures). Empty grants nothing.')
@@ -277,6 +290,20 @@ resource appKeyVaultSecretsUser 'Microsoft.Authorization/roleAssignments@2022-04
   }
 }
 
+// Key Vault Secrets Officer, only with ShipHero: the app stores what ShipHero gives it at run time in the vault
+// (Secrets__KeyVaultUri): the API user's tokens, and each webhook's shared secret, which ShipHero reveals once. Secrets
+// User (above) can only read. The role covers every secret of the vault: RBAC cannot be scoped to secrets that do not
+// exist yet.
+resource appKeyVaultSecretsOfficer 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(shipHeroUsername)) {
+  name: guid(keyVault.id, identity.id, 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7')
+  scope: keyVault
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7')
+    principalId: identity.properties.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
 // Monitoring Metrics Publisher: sends telemetry to App Insights with an Entra ID token.
 resource appMetricsPublisher 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(appInsights.id, identity.id, '3913510d-42f4-4e42-8a64-420c390055eb')
@@ -413,6 +440,21 @@ resource appSettings 'Microsoft.Web/sites/config@2024-11-01' = {
     Shopify__Shops__0__AccessToken: shopifyAuthMode == 'AccessToken' ? '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Shopify--Shops--0--AccessToken/)' : ''
     // Where the subscriptions the app creates (POST /api/shopify/subscriptions) send Shopify's order webhooks.
     Shopify__WebhookUrl: 'https://${functionApp.properties.defaultHostName}/api/webhooks/shopify'
+  }, empty(shipHeroUsername) ? {} : {
+    // ShipHero (docs/connectors/shiphero.md), only when an API user is given: without one the app has no ShipHero__
+    // setting and ShipHero is off (its webhook answers 404, its timer does nothing), and no ShipHero secret need exist.
+    ShipHero__Username: shipHeroUsername
+    ShipHero__Password: shipHeroAuthMode == 'Password' ? '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}ShipHero--Password/)' : ''
+    ShipHero__RefreshToken: shipHeroAuthMode == 'RefreshToken' ? '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}ShipHero--RefreshToken/)' : ''
+    ShipHero__ShopName: shipHeroShopName
+    // Where the webhooks the app registers (POST /api/shiphero/webhooks) send ShipHero's Shipment and Inventory Updates.
+    ShipHero__WebhookUrl: 'https://${functionApp.properties.defaultHostName}/api/webhooks/shiphero'
+    // The secret store: the app keeps ShipHero's tokens and webhook secrets in this vault (the identity's Secrets
+    // Officer role above), not in the storage table it uses without a vault.
+    Secrets__KeyVaultUri: keyVault.properties.vaultUri
+    // The secret store signs in with DefaultAzureCredential, which finds a user-assigned identity by AZURE_CLIENT_ID
+    // only (the app has no system-assigned one).
+    AZURE_CLIENT_ID: identity.properties.clientId
   }, {
     // Host and app storage (the app's StorageClientFactory reads the same connection): identity-based, no keys.
     AzureWebJobsStorage__accountName: storage.name
@@ -483,6 +525,7 @@ resource appSettings 'Microsoft.Web/sites/config@2024-11-01' = {
   })
   dependsOn: [
     appKeyVaultSecretsUser // the references resolve with the identity's access to the vault
+    appKeyVaultSecretsOfficer // with ShipHero, the app writes secrets too
     appMetricsPublisher
   ]
 }
@@ -498,6 +541,8 @@ output ERP_WEBHOOK_URL string = 'https://${functionApp.properties.defaultHostNam
 output BUSINESS_CENTRAL_WEBHOOK_URL string = 'https://${functionApp.properties.defaultHostName}/api/webhooks/businesscentral'
 // Shopify's order webhooks (Shopify__WebhookUrl when shopifyShopDomain is set).
 output SHOPIFY_WEBHOOK_URL string = 'https://${functionApp.properties.defaultHostName}/api/webhooks/shopify'
+// ShipHero's Shipment Update and Inventory Update webhooks (ShipHero__WebhookUrl when shipHeroUsername is set).
+output SHIPHERO_WEBHOOK_URL string = 'https://${functionApp.properties.defaultHostName}/api/webhooks/shiphero'
 // The client id to register in Business Central (Microsoft Entra Applications) when businessCentralAuthMode is ManagedIdentity.
 output MANAGED_IDENTITY_CLIENT_ID string = identity.properties.clientId
 output KEY_VAULT_NAME string = keyVault.name

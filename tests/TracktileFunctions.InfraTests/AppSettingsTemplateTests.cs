@@ -302,6 +302,75 @@ public partial class AppSettingsTemplateTests
     }
 
     [Fact]
+    public async Task ShipHeroSettings_Template_AreSetOnlyWhenAnApiUserIsGiven()
+    {
+        var template = await CompiledTemplate.LoadAsync();
+        var shiphero = template.AppSettings().Select(s => s.Key).Where(k => k.StartsWith("ShipHero__", StringComparison.Ordinal)).ToList();
+
+        // Without a user the app must see no ShipHero setting at all: then ShipHero is off and no ShipHero secret need exist.
+        // The secret store's vault (and the identity it signs in with) come with it: only ShipHero writes secrets.
+        var group = Assert.Single(template.ConditionalAppSettings(), g => g.WhenFalse.Any(s => s.Key.StartsWith("ShipHero__", StringComparison.Ordinal)));
+        Assert.Equal("empty(parameters('shipHeroUsername'))", group.Condition);
+        Assert.Empty(group.WhenTrue);
+        Assert.Equal(shiphero.Concat(["Secrets__KeyVaultUri", "AZURE_CLIENT_ID"]).Order(StringComparer.Ordinal), group.WhenFalse.Select(s => s.Key).Order(StringComparer.Ordinal));
+        foreach (var key in new[] { "ShipHero__Username", "ShipHero__Password", "ShipHero__RefreshToken", "ShipHero__ShopName", "ShipHero__WebhookUrl" })
+        {
+            Assert.Contains(key, shiphero);
+        }
+    }
+
+    [Theory]
+    [InlineData("ShipHero__Password", "ShipHero--Password", "Password")]
+    [InlineData("ShipHero__RefreshToken", "ShipHero--RefreshToken", "RefreshToken")]
+    public async Task ShipHeroSecrets_Template_AreKeyVaultReferencesOnlyForTheirAuthMode(string key, string secretName, string mode)
+    {
+        var template = await CompiledTemplate.LoadAsync();
+        var value = (string?)template.AppSettings()[key] ?? "";
+
+        // A reference to a secret that does not exist keeps its literal text as the value: only the mode's one is referenced.
+        Assert.Contains($"@Microsoft.KeyVault(SecretUri={{0}}{secretName}/)", value, StringComparison.Ordinal);
+        Assert.Contains($"equals(parameters('shipHeroAuthMode'), '{mode}')", value, StringComparison.Ordinal);
+        Assert.Contains(mode, template.Parameter("shipHeroAuthMode")["allowedValues"]!.AsArray().Select(m => (string?)m));
+    }
+
+    [Fact]
+    public async Task ShipHeroWebhookUrl_Template_IsTheAppsOwnWebhook()
+    {
+        var template = await CompiledTemplate.LoadAsync();
+        var value = (string?)template.AppSettings()["ShipHero__WebhookUrl"] ?? "";
+
+        Assert.Contains("'https://{0}/api/webhooks/shiphero'", value, StringComparison.Ordinal);
+        Assert.Contains(".defaultHostName", value, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ShipHeroShopName_Template_DefaultsToTheAppsDefault()
+    {
+        var template = await CompiledTemplate.LoadAsync();
+        var appDefault = Regex.Match(Repo.Read("src", "TracktileFunctions.Core", "ShipHero", "ShipHeroOptions.cs"), @"string ShopName \{ get; set; \} = ""([^""]+)""").Groups[1].Value;
+
+        Assert.NotEqual("", appDefault);
+        Assert.Equal(appDefault, FunctionAppTemplateTests.DefaultOf(template, (string?)template.AppSettings()["ShipHero__ShopName"]));
+    }
+
+    [Fact]
+    public async Task SecretStore_Template_IsTheTemplatesVaultReachedWithTheAppIdentity()
+    {
+        var template = await CompiledTemplate.LoadAsync();
+        var settings = template.AppSettings();
+        var vault = CompiledTemplate.Expression((string)template.Single("Microsoft.KeyVault/vaults")["name"]!);
+        var identity = FunctionAppTemplateTests.AppIdentity(template.Single("Microsoft.Web/sites"));
+
+        // The app writes ShipHero's tokens and webhook secrets there (Secrets:KeyVaultUri), with the app's own identity.
+        var uri = (string?)settings["Secrets__KeyVaultUri"] ?? "";
+        Assert.Contains($"reference(resourceId('Microsoft.KeyVault/vaults', {vault})", uri, StringComparison.Ordinal);
+        Assert.EndsWith(".vaultUri]", uri, StringComparison.Ordinal);
+        var clientId = (string?)settings["AZURE_CLIENT_ID"] ?? "";
+        Assert.Contains($"reference({identity}", clientId, StringComparison.Ordinal);
+        Assert.EndsWith(".clientId]", clientId, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ErpBaseUrl_Template_IsARequiredParameter()
     {
         var template = await CompiledTemplate.LoadAsync();
@@ -337,7 +406,7 @@ public partial class AppSettingsTemplateTests
 
     private static bool IsSecretName(string key) =>
         WebhookSlot().IsMatch(key) || ClientStateSlot().IsMatch(key) || ClientSecretSlot().IsMatch(key)
-        || key.Split("__")[^1] is "Token" or "Password" or "ApiKey" or "ClientSecret" or "Secret" or "Key" or "AccessKey" or "AccessToken";
+        || key.Split("__")[^1] is "Token" or "Password" or "ApiKey" or "ClientSecret" or "Secret" or "Key" or "AccessKey" or "AccessToken" or "RefreshToken";
 
     [GeneratedRegex(@"^(\w+?)__Webhook__Secrets__(\d+)$")]
     private static partial Regex WebhookSlot();

@@ -8,6 +8,7 @@ public class OutputsTemplateTests
     [InlineData("/api/webhooks/erp")]
     [InlineData("/api/webhooks/businesscentral")]
     [InlineData("/api/webhooks/shopify")]
+    [InlineData("/api/webhooks/shiphero")]
     public async Task Outputs_Template_IncludeWebhookUrl(string path)
     {
         var outputs = (await CompiledTemplate.LoadAsync()).Outputs;

@@ -10,6 +10,7 @@ public class RoleAssignmentTemplateTests
     public const string StorageTableDataContributor = "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3";
     public const string KeyVaultSecretsUser = "4633458b-17de-408a-b874-0445c86b69e6";
     public const string MonitoringMetricsPublisher = "3913510d-42f4-4e42-8a64-420c390055eb";
+    public const string KeyVaultSecretsOfficer = "b86a8fe4-44ce-4948-aee5-eccb2c155cd7";
 
     [Theory]
     [InlineData(StorageBlobDataOwner, "Microsoft.Storage/storageAccounts")]
@@ -34,6 +35,25 @@ public class RoleAssignmentTemplateTests
         var scope = (string?)assignment["scope"] ?? "";
         Assert.Contains(scopeType, scope, StringComparison.Ordinal);
         Assert.Contains(scopeResource, scope, StringComparison.Ordinal);
+        Assert.Equal("ServicePrincipal", (string?)assignment["properties"]?["principalType"]);
+    }
+
+    [Fact]
+    public async Task SecretsOfficer_AppIdentity_IsGrantedOnTheVaultOnlyWithShipHero()
+    {
+        // With ShipHero the app writes secrets (the API user's tokens, each webhook's shared secret revealed once) to the
+        // vault; without it, reading them is all it needs.
+        var template = await CompiledTemplate.LoadAsync();
+        var identity = FunctionAppTemplateTests.AppIdentity(template.Single("Microsoft.Web/sites"));
+        var vault = CompiledTemplate.Expression((string)template.Single("Microsoft.KeyVault/vaults")["name"]!);
+
+        var assignment = Assert.Single(template.OfType("Microsoft.Authorization/roleAssignments"), r =>
+            Role(r).Contains(KeyVaultSecretsOfficer, StringComparison.OrdinalIgnoreCase) && Principal(r).Contains($"reference({identity}", StringComparison.Ordinal));
+        Assert.EndsWith(".principalId]", Principal(assignment), StringComparison.Ordinal);
+        Assert.Equal("[not(empty(parameters('shipHeroUsername')))]", (string?)assignment["condition"]);
+        var scope = (string?)assignment["scope"] ?? "";
+        Assert.Contains("Microsoft.KeyVault/vaults", scope, StringComparison.Ordinal);
+        Assert.Contains(vault, scope, StringComparison.Ordinal);
         Assert.Equal("ServicePrincipal", (string?)assignment["properties"]?["principalType"]);
     }
 
