@@ -20,6 +20,14 @@ internal static class JsonHttp
 
     public delegate Exception ErrorFactory(int status, string? errorCode, string? requestId, string detail, Exception? inner);
 
+    /// <summary>
+    /// Whether <paramref name="exception"/> means the call got no answer (a connection failure, a timeout of the
+    /// resilience pipeline or of the client) rather than that the caller gave up (<paramref name="cancellationToken"/>).
+    /// </summary>
+    public static bool IsNoAnswer(Exception exception, CancellationToken cancellationToken)
+        => exception is HttpRequestException or TimeoutException or Polly.Timeout.TimeoutRejectedException
+            || (exception is OperationCanceledException && !cancellationToken.IsCancellationRequested);
+
     /// <summary>Sends a request; throws the client's exception for any non-success answer.</summary>
     public static async Task<HttpResponseMessage> SendAsync(
         HttpClient http, HttpMethod method, string path, object? body, string? idempotencyKey, ErrorFactory error,
@@ -49,8 +57,7 @@ internal static class JsonHttp
         {
             response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is HttpRequestException or TimeoutException or Polly.Timeout.TimeoutRejectedException
-            || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        catch (Exception ex) when (IsNoAnswer(ex, cancellationToken))
         {
             throw error(0, null, null, $"no answer ({ex.GetType().Name})", ex);
         }

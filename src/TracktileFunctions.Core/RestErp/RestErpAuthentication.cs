@@ -86,8 +86,7 @@ public sealed class RestErpTokenSource(Func<HttpClient> http, IOptions<RestErpOp
                 Scope = auth.Scope,
             }, cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is HttpRequestException or TimeoutException or Polly.Timeout.TimeoutRejectedException
-                || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+            catch (Exception ex) when (Http.JsonHttp.IsNoAnswer(ex, cancellationToken))
             {
                 throw new ErpConnectionException(0, null, "the token endpoint did not answer", ex);
             }

@@ -37,8 +37,7 @@ public sealed partial class ShipHeroClient(HttpClient http, ShipHeroTokens token
             {
                 response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is HttpRequestException or TimeoutException or Polly.Timeout.TimeoutRejectedException
-                || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+            catch (Exception ex) when (Http.JsonHttp.IsNoAnswer(ex, cancellationToken))
             {
                 throw new ShipHeroApiException(0, null, null, $"no answer ({ex.GetType().Name})", ex);
             }

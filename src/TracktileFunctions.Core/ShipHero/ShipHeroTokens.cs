@@ -129,8 +129,7 @@ public sealed class ShipHeroTokens(ISecretStore store, IOptions<ShipHeroOptions>
 
             return ((int)response.StatusCode, await response.Content.ReadFromJsonAsync<TokenAnswer>(cancellationToken).ConfigureAwait(false));
         }
-        catch (Exception ex) when (ex is HttpRequestException or TimeoutException or JsonException or Polly.Timeout.TimeoutRejectedException
-            || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        catch (Exception ex) when (ex is JsonException || JsonHttp.IsNoAnswer(ex, cancellationToken))
         {
             return (0, null);
         }

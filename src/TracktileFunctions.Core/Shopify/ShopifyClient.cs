@@ -136,8 +136,7 @@ public sealed partial class ShopifyClient(
         {
             response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is HttpRequestException or TimeoutException or Polly.Timeout.TimeoutRejectedException
-            || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        catch (Exception ex) when (JsonHttp.IsNoAnswer(ex, cancellationToken))
         {
             throw new ShopifyApiException(0, null, null, $"the token endpoint of {shop} did not answer ({ex.GetType().Name})", ex);
         }
@@ -170,8 +169,7 @@ public sealed partial class ShopifyClient(
         {
             return await http.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is HttpRequestException or TimeoutException or Polly.Timeout.TimeoutRejectedException
-            || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        catch (Exception ex) when (JsonHttp.IsNoAnswer(ex, cancellationToken))
         {
             throw new ShopifyApiException(0, null, null, $"no answer ({ex.GetType().Name})", ex);
         }
