@@ -1161,13 +1161,8 @@ public sealed class BusinessCentralSideTests : SandboxTestBase
 
         public static async Task<Receiver> StartAsync()
         {
-            var builder = WebApplication.CreateSlimBuilder();
-            builder.WebHost.UseUrls("http://127.0.0.1:0");
-            var app = builder.Build();
             Receiver? receiver = null;
-            app.Map("/bc-hook", (HttpRequest request) => receiver!.HandleAsync(request));
-            await app.StartAsync();
-            var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+            var (app, address) = await LoopbackServer.StartAsync(app => app.Map("/bc-hook", (HttpRequest request) => receiver!.HandleAsync(request)));
             receiver = new Receiver(app, new Uri(address + "/bc-hook"));
             return receiver;
         }

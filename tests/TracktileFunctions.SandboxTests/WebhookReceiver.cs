@@ -1,10 +1,5 @@
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace TracktileFunctions.SandboxTests;
 
@@ -32,25 +27,20 @@ internal sealed class WebhookReceiver : IAsyncDisposable
     /// <summary>Starts listening on <paramref name="path"/>; <paramref name="answer"/> is what each request gets (200 with no body when null).</summary>
     public static async Task<WebhookReceiver> StartAsync(string path, Func<IResult>? answer = null)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        var app = builder.Build();
-        var receiver = new WebhookReceiver(app);
-        app.MapPost(path, async (HttpRequest request) =>
+        WebhookReceiver? receiver = null;
+        var (app, address) = await LoopbackServer.StartAsync(app => app.MapPost(path, async (HttpRequest request) =>
         {
             using var buffer = new MemoryStream();
             await request.Body.CopyToAsync(buffer);
-            lock (receiver._requests)
+            lock (receiver!._requests)
             {
                 receiver._requests.Add(new ReceivedWebhook(
                     request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase), buffer.ToArray()));
             }
 
             return answer?.Invoke() ?? Results.Ok();
-        });
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
-        receiver.Url = new Uri(address.TrimEnd('/') + path);
+        }));
+        receiver = new WebhookReceiver(app) { Url = new Uri(address + path) };
         return receiver;
     }
 

@@ -29,13 +29,12 @@ public sealed class WebhookSenderTests : IAsyncLifetime
     /// <summary>A test-only receiver on 127.0.0.1 that checks <c>X-Tracktile-Signature</c> (or <c>X-Erp-Signature</c> on /erp-hook).</summary>
     public async Task InitializeAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        _receiver = builder.Build();
-        _receiver.MapPost("/hook", (HttpRequest request) => VerifyAsync(request, WebhookSender.DefaultHeader, _receiverClock));
-        _receiver.MapPost("/erp-hook", (HttpRequest request) => VerifyAsync(request, "X-Erp-Signature", TimeProvider.System));
-        await _receiver.StartAsync();
-        var address = _receiver.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+        string address;
+        (_receiver, address) = await LoopbackServer.StartAsync(app =>
+        {
+            app.MapPost("/hook", (HttpRequest request) => VerifyAsync(request, WebhookSender.DefaultHeader, _receiverClock));
+            app.MapPost("/erp-hook", (HttpRequest request) => VerifyAsync(request, "X-Erp-Signature", TimeProvider.System));
+        });
         _hookUrl = new Uri(address + "/hook");
     }
 
