@@ -9,11 +9,8 @@ namespace TracktileFunctions.Erp;
 /// this interface. Every write is idempotent: it carries a key derived from what causes it, and a system without
 /// idempotency keys looks up before it creates.
 /// </summary>
-public interface IErp
+public interface IErp : Sync.ICustomerBook
 {
-    /// <summary>The system's name, for outcomes and logs (e.g. <c>Business Central</c>).</summary>
-    string Name { get; }
-
     /// <summary>
     /// Whether <see cref="ConfirmShipmentAsync"/> needs the shipment's Tracktile order (<see cref="ErpShipmentConfirmation.OrderId"/>):
     /// when true and the event does not name it, it is read from Tracktile.
@@ -38,10 +35,4 @@ public interface IErp
 
     /// <summary>Posts one stock movement (a delta: the key is what keeps it from counting twice).</summary>
     Task PostStockMovementAsync(ErpStockMovement movement, string idempotencyKey, CancellationToken cancellationToken);
-
-    /// <summary>Reads a customer, in the synced fields' shape (<c>name</c>, <c>email</c>, <c>phone</c>, <c>address</c>).</summary>
-    Task<JsonElement> GetCustomerAsync(string erpCustomerId, CancellationToken cancellationToken);
-
-    /// <summary>Writes the synced fields of a customer (<paramref name="customer"/> is in the shape <see cref="GetCustomerAsync"/> reads).</summary>
-    Task PutCustomerAsync(string erpCustomerId, string tracktileCustomerId, JsonElement customer, string idempotencyKey, CancellationToken cancellationToken);
 }

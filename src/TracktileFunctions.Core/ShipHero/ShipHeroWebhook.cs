@@ -90,11 +90,7 @@ public sealed partial class ShipHeroWebhook(
     }
 
     /// <summary>ShipHero's signature: base64 of HMAC-SHA256(key, raw body).</summary>
-    public static string Sign(string secret, ReadOnlySpan<byte> body)
-    {
-        ArgumentNullException.ThrowIfNull(secret);
-        return Convert.ToBase64String(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), body));
-    }
+    public static string Sign(string secret, ReadOnlySpan<byte> body) => Base64HmacSignature.Sign(secret, body);
 
     /// <summary>Without a message id: the shipment's id for a Shipment Update, else a hash of the body (an identical body is the same event).</summary>
     private static string FallbackId(string kind, JsonElement root, ReadOnlySpan<byte> body)

@@ -1,4 +1,4 @@
-using System.Security.Cryptography;
+using TracktileFunctions.Webhooks;
 using System.Text;
 using Microsoft.Extensions.Options;
 using TracktileFunctions.Secrets;
@@ -28,21 +28,20 @@ public sealed class ShipHeroWebhookSecrets(ISecretStore store, IOptions<ShipHero
     /// <summary>Whether <paramref name="signature"/> is the HMAC of <paramref name="body"/> under one of the secrets.</summary>
     public async Task<bool> VerifyAsync(string? signature, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
     {
-        var given = new byte[32];
-        if (signature is null || !Convert.TryFromBase64String(signature.Trim(), given, out var written) || written != 32)
+        if (signature is null)
         {
             return false;
         }
 
         var configured = options.Value.WebhookSecrets.Select(Encoding.UTF8.GetBytes).ToList();
         var stored = await StoredAsync(refresh: false, cancellationToken).ConfigureAwait(false);
-        if (Matches(given, body.Span, configured.Concat(stored)))
+        if (Base64HmacSignature.Matches(signature, body.Span, configured.Concat(stored)))
         {
             return true;
         }
 
         var again = await StoredAsync(refresh: true, cancellationToken).ConfigureAwait(false);
-        return !ReferenceEquals(again, stored) && Matches(given, body.Span, again);
+        return !ReferenceEquals(again, stored) && Base64HmacSignature.Matches(signature, body.Span, again);
     }
 
     /// <inheritdoc />
@@ -57,19 +56,6 @@ public sealed class ShipHeroWebhookSecrets(ISecretStore store, IOptions<ShipHero
     {
         await store.SetAsync(SecretName(webhookType), secret, cancellationToken).ConfigureAwait(false);
         _readAt = DateTimeOffset.MinValue;
-    }
-
-    private static bool Matches(byte[] given, ReadOnlySpan<byte> body, IEnumerable<byte[]> keys)
-    {
-        Span<byte> expected = stackalloc byte[32];
-        var match = false;
-        foreach (var key in keys)
-        {
-            HMACSHA256.HashData(key, body, expected);
-            match |= CryptographicOperations.FixedTimeEquals(given, expected);
-        }
-
-        return match;
     }
 
     private async Task<byte[][]> StoredAsync(bool refresh, CancellationToken cancellationToken)

@@ -103,11 +103,7 @@ public sealed partial class ShopifyWebhook(EventPublisher publisher, IOptions<Sh
     }
 
     /// <summary>Shopify's signature: base64 of HMAC-SHA256(key, raw body).</summary>
-    public static string Sign(string secret, ReadOnlySpan<byte> body)
-    {
-        ArgumentNullException.ThrowIfNull(secret);
-        return Convert.ToBase64String(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), body));
-    }
+    public static string Sign(string secret, ReadOnlySpan<byte> body) => Base64HmacSignature.Sign(secret, body);
 
     /// <summary>The queued payload: the order as Shopify sent it, under <c>order</c>, with the shop it came from.</summary>
     public static byte[] Wrap(string shop, ReadOnlySpan<byte> order)
@@ -135,24 +131,7 @@ public sealed partial class ShopifyWebhook(EventPublisher publisher, IOptions<Sh
         }
     }
 
-    private bool Verify(string? header, ReadOnlySpan<byte> body)
-    {
-        Span<byte> given = stackalloc byte[32];
-        if (header is null || !Convert.TryFromBase64String(header.Trim(), given, out var written) || written != 32)
-        {
-            return false;
-        }
-
-        Span<byte> expected = stackalloc byte[32];
-        var match = false;
-        foreach (var key in _keys)
-        {
-            HMACSHA256.HashData(key, body, expected);
-            match |= CryptographicOperations.FixedTimeEquals(given, expected);
-        }
-
-        return match;
-    }
+    private bool Verify(string? header, ReadOnlySpan<byte> body) => Base64HmacSignature.Matches(header, body, _keys);
 
     [LoggerMessage(LogLevel.Warning, "Refused Shopify webhook: Shopify:Shops or Shopify:ClientSecrets is empty, so Shopify is off (404)")]
     private partial void LogOff();

@@ -13,14 +13,25 @@ namespace TracktileFunctions.Sync;
 /// (<see cref="CustomerMerge"/>), and each side is written only the fields it lacks. A write of ours coming back as an
 /// event finds both sides equal to the base and changes nothing (no echo loop), an edit on one side is never written
 /// over by the other side's older values (no lost edit), and no time from one system's clock is compared with the
-/// other's. The record (scope <see cref="Scope"/>, keyed by the Tracktile id) keeps the base and the ERP id.
+/// other's. The record (scope <see cref="CustomerLink.Scope"/>, keyed by the Tracktile id) keeps the base and the other
+/// system's id. One instance per system Tracktile's customers are synced with (the ERP, the ledger), each with its own links.
 /// </summary>
-public sealed class CustomerSync(TracktileClient tracktile, IErp erp, SyncStateStore state, IOptions<CustomerSyncOptions> options)
+public sealed class CustomerSync(TracktileClient tracktile, ICustomerBook erp, SyncStateStore state, CustomerSyncOptions options, CustomerLink link)
 {
-    /// <summary>The state scope (table partition) of synced customers.</summary>
+    /// <summary>The state scope (table partition) of customers synced with the ERP.</summary>
     public const string Scope = "tracktile-customer";
 
-    private readonly CustomerSyncOptions _options = options.Value;
+    private readonly CustomerSyncOptions _options = options;
+
+    /// <summary>The customer sync with the ERP: links in <see cref="Scope"/> and in the Tracktile customer's <see cref="CustomerSyncOptions.TracktileErpIdProperty"/>.</summary>
+    public static CustomerSync ForErp(TracktileClient tracktile, IErp erp, SyncStateStore state, IOptions<CustomerSyncOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return new(tracktile, erp, state, options.Value, new CustomerLink(Scope, options.Value.TracktileErpIdProperty));
+    }
+
+    /// <summary>Where this sync keeps its links.</summary>
+    public CustomerLink Link => link;
 
     /// <summary>Syncs one customer after a change on <paramref name="changedSide"/>.</summary>
     /// <param name="holder">Who locks the record (a consumer and an event).</param>
@@ -32,13 +43,15 @@ public sealed class CustomerSync(TracktileClient tracktile, IErp erp, SyncStateS
     /// <returns>The outcome for the ledger.</returns>
     public Task<string> SyncAsync(
         string holder, CustomerConflictWinner changedSide, string tracktileId, string? erpId, string eventId, CancellationToken cancellationToken)
-        => state.UnderLockAsync(Scope, tracktileId, holder, async record =>
+        => state.UnderLockAsync(link.Scope, tracktileId, holder, async record =>
         {
             var tracktileCustomer = await tracktile.GetCustomerAsync(tracktileId, cancellationToken).ConfigureAwait(false);
-            erpId ??= record.TargetId ?? StringProperty(tracktileCustomer, _options.TracktileErpIdProperty);
+            erpId ??= record.TargetId ?? (link.TracktileIdProperty is { } property ? StringProperty(tracktileCustomer, property) : null);
             if (string.IsNullOrEmpty(erpId))
             {
-                return ((SyncRecord?)null, $"skipped: the Tracktile customer has no {_options.TracktileErpIdProperty}, so there is no ERP customer to sync with");
+                return ((SyncRecord?)null, link.TracktileIdProperty is { } named
+                    ? $"skipped: the Tracktile customer has no {named}, so there is no {erp.Name} customer to sync with"
+                    : $"skipped: Tracktile customer {tracktileId} is linked to no {erp.Name} customer yet");
             }
 
             var erpCustomer = await erp.GetCustomerAsync(erpId, cancellationToken).ConfigureAwait(false);
@@ -46,7 +59,7 @@ public sealed class CustomerSync(TracktileClient tracktile, IErp erp, SyncStateS
             var merge = CustomerMerge.Merge(
                 CustomerFields.FromStored(record.Status), CustomerFields.From(tracktileCustomer), CustomerFields.From(erpCustomer), _options.ConflictWinner, unchangedSide);
 
-            if (merge.ToTracktile.Count > 0 || record.TargetId != erpId)
+            if (merge.ToTracktile.Count > 0 || (link.TracktileIdProperty is not null && record.TargetId != erpId))
             {
                 await tracktile.PutCustomerAsync(tracktileId, TracktileBody(merge.Merged, erpId), cancellationToken).ConfigureAwait(false);
             }
@@ -89,11 +102,15 @@ public sealed class CustomerSync(TracktileClient tracktile, IErp erp, SyncStateS
         return "updated " + string.Join("; ", parts);
     }
 
-    /// <summary>The body of Tracktile's <c>PUT /customers/{id}</c>: the synced fields and the ERP id.</summary>
+    /// <summary>The body of Tracktile's <c>PUT /customers/{id}</c>: the synced fields, and the other id when Tracktile holds it.</summary>
     private JsonElement TracktileBody(CustomerFields fields, string erpId)
     {
         var body = fields.ToJsonObject();
-        body[_options.TracktileErpIdProperty] = erpId;
+        if (link.TracktileIdProperty is { } property)
+        {
+            body[property] = erpId;
+        }
+
         return JsonSerializer.SerializeToElement(body);
     }
 
