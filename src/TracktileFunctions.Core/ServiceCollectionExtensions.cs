@@ -13,6 +13,7 @@ using TracktileFunctions.RestErp;
 using TracktileFunctions.Http;
 using TracktileFunctions.Messaging;
 using TracktileFunctions.Processing;
+using TracktileFunctions.QuickBooks;
 using TracktileFunctions.Storage;
 using TracktileFunctions.Secrets;
 using TracktileFunctions.ShipHero;
@@ -94,8 +95,10 @@ public static class ServiceCollectionExtensions
         services.AddTransient<ErpProductConsumer>();
         services.AddOptions<ErpCustomerOptions>().BindConfiguration(ErpCustomerOptions.SectionName);
         services.AddOptions<CustomerSyncOptions>().BindConfiguration(CustomerSyncOptions.SectionName);
-        services.AddTransient<CustomerSync>();
-        services.AddTransient<ErpCustomerConsumer>();
+        services.AddTransient(sp => CustomerSync.ForErp(sp.GetRequiredService<TracktileClient>(), sp.GetRequiredService<IErp>(),
+            sp.GetRequiredService<SyncStateStore>(), sp.GetRequiredService<IOptions<CustomerSyncOptions>>()));
+        services.AddKeyedTransient(TracktileCustomerChangeConsumer.Erp, (sp, _) => new TracktileCustomerChangeConsumer(
+            "erp-customers", sp.GetRequiredService<CustomerSync>(), sp.GetRequiredService<IOptions<ErpCustomerOptions>>().Value.CustomerIdProperty));
 
         // The SKU index web stores and warehouses match products by, fed by the product batch when one is on.
         services.AddSingleton(sp => new Store.ProductSkuIndex(Table(sp, Store.ProductSkuIndex.TableName)));
@@ -107,6 +110,7 @@ public static class ServiceCollectionExtensions
         services.AddBusinessCentral(configuration, isTheErp: erp == ErpProvider.BusinessCentral);
         services.AddShopify(configuration);
         services.AddShipHero(configuration);
+        services.AddQuickBooks(configuration);
 
         // The product batch.
         services.AddOptions<ProductSyncOptions>()

@@ -31,6 +31,8 @@ public sealed class FunctionMetadataTests
                 "BusinessCentralNotificationsFunction", "BusinessCentralReconciliationFunction", "BusinessCentralSubscriptionsHttpFunction",
                 "BusinessCentralSubscriptionsTimerFunction", "BusinessCentralWebhookFunction", "ErpCustomerEventsFunction", "ErpWebhookFunction", "InventoryEventsFunction", "OrderEventsFunction",
                 "ProductSyncHttpFunction", "ProductSyncRequestFunction", "ProductSyncTimerFunction", "ProductUpsertFunction",
+                "QuickBooksCallbackFunction", "QuickBooksConnectFunction", "QuickBooksCustomersFunction", "QuickBooksEventsFunction", "QuickBooksInvoicesFunction",
+                "QuickBooksReconciliationFunction", "QuickBooksWebhookFunction",
                 "ReplayPoisonFunction", "ShipHeroEventsFunction", "ShipHeroReconciliationFunction", "ShipHeroShipmentsFunction", "ShipHeroStockFunction",
                 "ShipHeroWebhookFunction", "ShipHeroWebhooksHttpFunction", "ShipmentEventsFunction", "ShopifyOrdersFunction", "ShopifyReconciliationFunction", "ShopifyStockFunction",
                 "ShopifyStockRepairFunction", "ShopifyStockRepairHttpFunction", "ShopifySubscriptionsHttpFunction", "ShopifyWebhookFunction",
@@ -43,6 +45,7 @@ public sealed class FunctionMetadataTests
     [InlineData("ErpWebhookFunction", "webhooks/erp", "Anonymous")]
     [InlineData("ShopifyWebhookFunction", "webhooks/shopify", "Anonymous")]
     [InlineData("ShipHeroWebhookFunction", "webhooks/shiphero", "Anonymous")]
+    [InlineData("QuickBooksWebhookFunction", "webhooks/quickbooks", "Anonymous")]
     [InlineData("ShipHeroWebhooksHttpFunction", "shiphero/webhooks", "Function")]
     [InlineData("ShopifySubscriptionsHttpFunction", "shopify/subscriptions", "Function")]
     [InlineData("ShopifyStockRepairHttpFunction", "shopify/stock-repair", "Function")]
@@ -74,6 +77,9 @@ public sealed class FunctionMetadataTests
     [InlineData("ShipHeroShipmentsFunction", "shiphero-shipments")]
     [InlineData("ShipHeroStockFunction", "shiphero-inventory")]
     [InlineData("ShipHeroEventsFunction", "shiphero-events")]
+    [InlineData("QuickBooksInvoicesFunction", "quickbooks-invoices")]
+    [InlineData("QuickBooksCustomersFunction", "quickbooks-customers")]
+    [InlineData("QuickBooksEventsFunction", "quickbooks-events")]
     public void Metadata_QueueTrigger_ListensOnItsQueueWithTheDefaultConnection(string function, string queue)
     {
         var trigger = Trigger(function);
@@ -82,6 +88,18 @@ public sealed class FunctionMetadataTests
         Assert.Equal(queue, trigger.GetProperty("queueName").GetString());
         Assert.False(trigger.TryGetProperty("connection", out var connection) && connection.GetString() is { Length: > 0 },
             "queue triggers use AzureWebJobsStorage, the connection the app's own clients use");
+    }
+
+    [Theory]
+    [InlineData("QuickBooksConnectFunction", "connect/quickbooks", "Function")]
+    [InlineData("QuickBooksCallbackFunction", "connect/quickbooks/callback", "Anonymous")]
+    public void Metadata_QuickBooksConnect_GetOnlyWithItsAuthLevel(string function, string route, string authLevel)
+    {
+        var trigger = Trigger(function);
+
+        Assert.Equal(route, trigger.GetProperty("route").GetString());
+        Assert.Equal(["get"], trigger.GetProperty("methods").EnumerateArray().Select(m => m.GetString()));
+        Assert.Equal(authLevel, trigger.GetProperty("authLevel").GetString());
     }
 
     [Fact]
@@ -116,6 +134,7 @@ public sealed class FunctionMetadataTests
     [InlineData("ShopifyReconciliationFunction", "0 */10 * * * *")]
     [InlineData("ShopifyStockRepairFunction", "0 40 * * * *")]
     [InlineData("ShipHeroReconciliationFunction", "30 */10 * * * *")]
+    [InlineData("QuickBooksReconciliationFunction", "45 */15 * * * *")]
     public void Metadata_BusinessCentralTimers_HaveFixedSchedulesNeedingNoSetting(string function, string schedule)
     {
         var trigger = Trigger(function);

@@ -51,8 +51,18 @@ public static class QueueNames
     /// <summary>ShipHero's webhooks (and the reconciliation's finds), for Tracktile.</summary>
     public const string ShipHeroEvents = "shiphero-events";
 
+    /// <summary>Tracktile's order (and shipment) status changes, for the ledger's invoices (routed only when QuickBooks is on).</summary>
+    public const string QuickBooksInvoices = "quickbooks-invoices";
+
+    /// <summary>Tracktile's customer changes, for the ledger's customers (routed only when QuickBooks is on).</summary>
+    public const string QuickBooksCustomers = "quickbooks-customers";
+
+    /// <summary>QuickBooks' webhooks (and the change-data-capture reconciliation's finds), for Tracktile.</summary>
+    public const string QuickBooksEvents = "quickbooks-events";
+
     /// <summary>Every queue above (a queue function listens on each, but the unrouted one, which is kept for a person).</summary>
     public static IReadOnlyList<string> All { get; } =
         [TracktileOrders, TracktileShipments, TracktileInventory, TracktileUnrouted, TracktileProducts, ProductSyncRequests, ErpCustomers, TracktileCustomers, BusinessCentralNotifications,
-         ShopifyOrders, ShopifyInventory, StoreProducts, ShipHeroShipments, ShipHeroInventory, ShipHeroEvents];
+         ShopifyOrders, ShopifyInventory, StoreProducts, ShipHeroShipments, ShipHeroInventory, ShipHeroEvents,
+         QuickBooksInvoices, QuickBooksCustomers, QuickBooksEvents];
 }

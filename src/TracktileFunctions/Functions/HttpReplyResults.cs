@@ -17,6 +17,12 @@ internal static class HttpReplyResults
         return new ContentResult { StatusCode = response.StatusCode, Content = response.Body, ContentType = response.ContentType ?? "text/plain; charset=utf-8" };
     }
 
+    /// <summary>Turns a connect flow's answer into a redirect or an HTML page.</summary>
+    public static IActionResult ToActionResult(this QuickBooks.ConnectReply reply)
+        => reply.Location is { } location
+            ? new RedirectResult(location.AbsoluteUri, permanent: false)
+            : new ContentResult { StatusCode = reply.StatusCode, Content = reply.Html, ContentType = "text/html; charset=utf-8" };
+
     /// <summary>Hands a webhook request (its signature header, length and body stream) to <paramref name="receiver"/>.</summary>
     public static async Task<IActionResult> ReceiveAsync(this WebhookReceiver receiver, HttpRequest request, CancellationToken cancellationToken)
     {
