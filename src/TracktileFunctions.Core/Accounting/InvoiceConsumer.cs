@@ -110,6 +110,13 @@ public sealed class InvoiceConsumer(
             throw new PermanentProcessingException($"order {orderId} as Tracktile returns it is not an order ({ex.Message})", ex);
         }
 
+        if (order.CurrentStatus(api.OrderStatusProperty) == options.CancelledStatus)
+        {
+            // A cancellation at the same second, or a delivery after it: Tracktile's current status decides.
+            record.Status = CancelledUninvoiced;
+            return (record, $"not invoiced: order {orderId} is {options.CancelledStatus} in Tracktile");
+        }
+
         var invoice = ToInvoice(order, orderJson, shipment, DateOnly.FromDateTime(evt.EffectiveTime().UtcDateTime));
         var result = await ledger.CreateInvoiceAsync(invoice, cancellationToken).ConfigureAwait(false);
         record.TargetId = result.InvoiceId;

@@ -7,7 +7,7 @@ namespace TracktileFunctions.QuickBooks;
 /// HTTP 200) or did not answer. <see cref="ExternalApiException.RequestId"/> is Intuit's <c>intuit_tid</c>, for its support.
 /// </summary>
 public sealed class QuickBooksApiException(int status, string? errorCode, string? intuitTid, string detail, Exception? inner = null, bool? transient = null)
-    : ExternalApiException("QuickBooks", status, errorCode, intuitTid, detail, inner)
+    : ExternalApiException("QuickBooks", status, errorCode, intuitTid, intuitTid is null ? detail : $"{detail} (intuit_tid {intuitTid})", inner)
 {
     /// <summary>A stale <c>SyncToken</c>: read the entity again and retry.</summary>
     public const string StaleObject = "5010";
@@ -32,4 +32,15 @@ public sealed class QuickBooksConnectionException(string detail)
 {
     /// <inheritdoc />
     public override bool IsTransient => true;
+}
+
+/// <summary>A person connected another QuickBooks company than the one this app is connected to.</summary>
+public sealed class QuickBooksCompanyChangeException(string connected, string offered)
+    : Exception($"this app is connected to QuickBooks company {connected}; connecting company {offered} would mix the two companies' invoices and customers")
+{
+    /// <summary>The connected company.</summary>
+    public string Connected { get; } = connected;
+
+    /// <summary>The company offered.</summary>
+    public string Offered { get; } = offered;
 }

@@ -20,9 +20,12 @@ namespace TracktileFunctions.QuickBooks;
 /// (in any answer, even a 200) becomes a <see cref="QuickBooksApiException"/> with its code, message and detail.
 /// </summary>
 public sealed partial class QuickBooksClient(
-    HttpClient http, QuickBooksConnection connection, QuickBooksRateLimit rateLimit, IOptions<QuickBooksOptions> options, TimeProvider timeProvider,
-    ILogger<QuickBooksClient> logger)
+    HttpClient http, QuickBooksConnection connection, QuickBooksRateLimit rateLimit, Processing.SyncStateStore state, IOptions<QuickBooksOptions> options,
+    TimeProvider timeProvider, ILogger<QuickBooksClient> logger)
 {
+    /// <summary>The sync state scope of the writes QuickBooks refused (their next try needs a new requestid).</summary>
+    public const string RefusedWritesScope = "quickbooks-requestid";
+
     private const int MaxDetailChars = 500;
 
     /// <summary>Reads one entity (e.g. <c>Customer</c>, <c>Invoice</c>), or null when QuickBooks has no such object.</summary>
@@ -49,13 +52,35 @@ public sealed partial class QuickBooksClient(
                 : [];
     }
 
-    /// <summary>Creates or updates (or, with <paramref name="operation"/>, voids or deletes) an entity, once per <paramref name="requestId"/>.</summary>
+    /// <summary>
+    /// Creates or updates (or, with <paramref name="operation"/>, voids or deletes) an entity, once per
+    /// <paramref name="requestKey"/> (what the write is: the same write, the same key). The key is sent as the
+    /// <c>requestid</c>, so a repeat after a lost answer gets QuickBooks' first answer instead of a second effect. QuickBooks
+    /// also answers a repeated requestid with a refusal it gave, forever: so once it refused a write (a <c>Fault</c>: nothing
+    /// was done), that write's next try (a retry, a replay after a person fixed the cause) is sent under a new requestid.
+    /// </summary>
     /// <returns>The entity as QuickBooks answers it.</returns>
-    public async Task<JsonElement> PostAsync(string entity, JsonObject body, string requestId, string? operation, CancellationToken cancellationToken)
+    public async Task<JsonElement> PostAsync(string entity, JsonObject body, string requestKey, string? operation, CancellationToken cancellationToken)
     {
-        ArgumentException.ThrowIfNullOrEmpty(requestId);
+        ArgumentException.ThrowIfNullOrEmpty(requestKey);
+        var refusals = await state.GetAsync(RefusedWritesScope, requestKey, cancellationToken).ConfigureAwait(false);
+        var requestId = refusals?.Status is { } generation ? QuickBooksMapping.RequestId("rq", requestKey, generation) : requestKey;
         var path = $"{entity.ToLowerInvariant()}?{(operation is null ? "" : $"operation={operation}&")}requestid={Uri.EscapeDataString(requestId)}";
-        var root = await SendAsync(HttpMethod.Post, path, body, cancellationToken).ConfigureAwait(false);
+        JsonElement root;
+        try
+        {
+            root = await SendAsync(HttpMethod.Post, path, body, cancellationToken).ConfigureAwait(false);
+        }
+        catch (QuickBooksApiException ex) when (ex.Status is (>= 200 and < 300) or (>= 400 and < 500) && ex.Status is not (401 or 403 or 408 or 429)
+                                                 && ex.ErrorCode != JsonHttp.MalformedResponse)
+        {
+            var next = refusals ?? new Processing.SyncRecord(RefusedWritesScope, requestKey);
+            next.Status = ((int.TryParse(next.Status, CultureInfo.InvariantCulture, out var n) ? n : 0) + 1).ToString(CultureInfo.InvariantCulture);
+            next.Hash = ex.ErrorCode;
+            await state.TrySaveAsync(next, CancellationToken.None).ConfigureAwait(false); // a lost race: the other writer moved it on
+            throw;
+        }
+
         return Entity(root, entity) ?? throw new QuickBooksApiException(200, JsonHttp.MalformedResponse, null, $"the answer has no {entity}", transient: true);
     }
 
@@ -139,10 +164,15 @@ public sealed partial class QuickBooksClient(
             using (response)
             {
                 var tid = response.Headers.TryGetValues("intuit_tid", out var tids) ? tids.FirstOrDefault() : null;
-                if (response.StatusCode == HttpStatusCode.Unauthorized && refused is null)
+                if (response.StatusCode == HttpStatusCode.Unauthorized)
                 {
-                    refused = token; // expired or revoked: refresh once, then QuickBooks' answer stands
-                    continue;
+                    if (refused is null)
+                    {
+                        refused = token; // expired or revoked: refresh once
+                        continue;
+                    }
+
+                    throw connection.RefusedFreshToken(token);
                 }
 
                 if (response.StatusCode == HttpStatusCode.TooManyRequests)
@@ -177,7 +207,9 @@ public sealed partial class QuickBooksClient(
                     var root = document.RootElement;
                     if (Fault(root) is { } fault)
                     {
-                        throw new QuickBooksApiException((int)response.StatusCode, fault.Code, tid, fault.Detail,
+                        // The authentication layer's detail can quote the token it refused: only its code and type are kept.
+                        var detail = response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden ? $"{fault.Type} fault {fault.Code}" : fault.Detail;
+                        throw new QuickBooksApiException((int)response.StatusCode, fault.Code, tid, detail,
                             transient: fault.Type is "SystemFault" || (int)response.StatusCode >= 500 ? true : null);
                     }
 

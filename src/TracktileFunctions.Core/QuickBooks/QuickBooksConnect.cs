@@ -50,6 +50,16 @@ public sealed partial class QuickBooksConnect(QuickBooksConnection connection, I
         {
             await connection.CompleteAsync(code, realmId, cancellationToken).ConfigureAwait(false);
         }
+        catch (QuickBooksCompanyChangeException ex)
+        {
+            LogCompanyChange(ex.Connected, ex.Offered);
+            return Page(409, "Not connected", $"{ex.Message}. To move the app to company {ex.Offered}, clear its QuickBooks state first (docs/connectors/quickbooks.md, Changing company).");
+        }
+        catch (Exception ex) when (ex is not (QuickBooksApiException or OperationCanceledException))
+        {
+            LogSaveFailed(ex.GetType().Name);
+            return Page(503, "Not connected", "The connection could not be saved (storage or Key Vault did not answer). Start again from /api/connect/quickbooks.");
+        }
         catch (QuickBooksApiException ex)
         {
             LogExchangeFailed(ex.Status, ex.ErrorCode);
@@ -64,6 +74,12 @@ public sealed partial class QuickBooksConnect(QuickBooksConnection connection, I
     private static ConnectReply Page(int status, string title, string text)
         => new(status, $"<!doctype html><html><head><meta charset=\"utf-8\"><title>{WebUtility.HtmlEncode(title)}</title></head>"
                        + $"<body><h1>{WebUtility.HtmlEncode(title)}</h1><p>{WebUtility.HtmlEncode(text)}</p></body></html>");
+
+    [LoggerMessage(LogLevel.Warning, "QuickBooks connect callback refused: the app is connected to company {Connected}, not {Offered}")]
+    private partial void LogCompanyChange(string connected, string offered);
+
+    [LoggerMessage(LogLevel.Error, "QuickBooks connect callback: the tokens could not be saved ({Error}); not connected")]
+    private partial void LogSaveFailed(string error);
 
     [LoggerMessage(LogLevel.Warning, "QuickBooks connect callback refused: the state is not the app's, or has expired")]
     private partial void LogBadState();

@@ -44,8 +44,11 @@ public sealed partial class QuickBooksConnection(
     private static readonly TimeSpan StateLifetime = TimeSpan.FromMinutes(10);
     private static readonly TimeSpan RevokedRecheck = TimeSpan.FromSeconds(30);
 
+    private static readonly TimeSpan RefusedFreshHold = TimeSpan.FromMinutes(5);
+
     private readonly SemaphoreSlim _gate = new(1, 1);
     private Saved? _current;
+    private (string Token, DateTimeOffset At)? _refusedFresh;
     private DateTimeOffset _readAt = DateTimeOffset.MinValue;
 
     /// <summary>Intuit's authorization page for connecting a company, with a signed <c>state</c> that expires in 10 minutes.</summary>
@@ -61,7 +64,8 @@ public sealed partial class QuickBooksConnection(
     public bool IsValidState(string? stateValue)
     {
         var parts = stateValue?.Split('.') ?? [];
-        if (parts.Length != 3 || !long.TryParse(parts[1], out var expires) || DateTimeOffset.FromUnixTimeSeconds(expires) < timeProvider.GetUtcNow())
+        if (parts.Length != 3 || !long.TryParse(parts[1], out var expires) || expires is < 0 or > 253_402_300_799
+            || DateTimeOffset.FromUnixTimeSeconds(expires) < timeProvider.GetUtcNow())
         {
             return false;
         }
@@ -93,8 +97,15 @@ public sealed partial class QuickBooksConnection(
         {
             await state.UnderLockAsync(Scope, Key, $"connect/{Guid.NewGuid():N}", async record =>
             {
+                if (await LoadAsync(cancellationToken).ConfigureAwait(false) is { } existing && existing.RealmId != realmId.Trim())
+                {
+                    // The links kept in sync state (invoices, customers, items) are ids of the first company's records.
+                    throw new QuickBooksCompanyChangeException(existing.RealmId, realmId.Trim());
+                }
+
                 var saved = Saved.From(realmId.Trim(), answer, timeProvider.GetUtcNow());
                 await SaveAsync(saved, cancellationToken).ConfigureAwait(false);
+                _refusedFresh = null;
                 Describe(record, saved);
                 return (record, true);
             }, cancellationToken).ConfigureAwait(false);
@@ -111,6 +122,11 @@ public sealed partial class QuickBooksConnection(
     /// <exception cref="QuickBooksConnectionException">No company is connected, or its connection was revoked.</exception>
     public async Task<(string AccessToken, string RealmId)> GetAsync(string? refused, CancellationToken cancellationToken)
     {
+        if (refused is not null && _refusedFresh is { } fresh && fresh.Token == refused && timeProvider.GetUtcNow() - fresh.At < RefusedFreshHold)
+        {
+            throw RefusedFresh();
+        }
+
         if (Usable(_current, refused) is { } token)
         {
             return token;
@@ -162,6 +178,21 @@ public sealed partial class QuickBooksConnection(
         }
     }
 
+    /// <summary>
+    /// QuickBooks refused an access token that was refreshed for that very call: no refresh will help (the API host is
+    /// production for a sandbox company, or the reverse, or the company lost access). For the next 5 minutes calls with
+    /// that token fail at once without asking Intuit for another (no refresh per event attempt).
+    /// </summary>
+    public QuickBooksConnectionException RefusedFreshToken(string token)
+    {
+        _refusedFresh = (token, timeProvider.GetUtcNow());
+        LogRefusedFresh(_current?.RealmId ?? "?");
+        return RefusedFresh();
+    }
+
+    private QuickBooksConnectionException RefusedFresh()
+        => new($"QuickBooks refuses a freshly refreshed access token for company {_current?.RealmId ?? "?"}: check QuickBooks:BaseUrl (https://quickbooks.api.intuit.com/ for a production company, https://sandbox-quickbooks.api.intuit.com/ for a sandbox one) and the company's subscription");
+
     /// <summary>The connected company's realm id.</summary>
     /// <exception cref="QuickBooksConnectionException">No company is connected, or its connection was revoked.</exception>
     public async Task<string> RealmIdAsync(CancellationToken cancellationToken) => (await GetAsync(null, cancellationToken).ConfigureAwait(false)).RealmId;
@@ -204,7 +235,13 @@ public sealed partial class QuickBooksConnection(
             return latest.Revoked is null && Usable(latest, null) is not null ? latest : await RefreshAsync(latest, cancellationToken).ConfigureAwait(false);
         }
 
-        var revoked = saved with { AccessToken = "", Revoked = error == "invalid_client" ? "Intuit refused the app's client id or secret" : "Intuit refused the refresh token (invalid_grant)" };
+        if (error == "invalid_client")
+        {
+            // The app's credentials, not the company's grant: fixed in configuration, the connection still stands.
+            throw new QuickBooksConnectionException("Intuit refused the app's client id or secret: check QuickBooks:ClientId and QuickBooks:ClientSecret");
+        }
+
+        var revoked = saved with { AccessToken = "", Revoked = "Intuit refused the refresh token (invalid_grant)" };
         await SaveAsync(revoked, cancellationToken).ConfigureAwait(false);
         return revoked;
     }
@@ -289,6 +326,9 @@ public sealed partial class QuickBooksConnection(
         var bytes = new byte[32];
         return Convert.TryFromBase64String(padded, bytes, out var written) && written == 32 ? bytes : null;
     }
+
+    [LoggerMessage(LogLevel.Error, "QuickBooks refuses a freshly refreshed access token of company {RealmId}: check QuickBooks:BaseUrl (production or sandbox) and the subscription")]
+    private partial void LogRefusedFresh(string realmId);
 
     [LoggerMessage(LogLevel.Information, "QuickBooks company {RealmId} connected")]
     private partial void LogConnected(string realmId);

@@ -83,6 +83,12 @@ public sealed class QuickBooksLedger(
                 return $"unchanged: invoice {invoiceId} of order {orderId} is no longer in QuickBooks (deleted there)";
             }
 
+            if (!QuickBooksMapping.IsFor(current, orderId) && !QuickBooksMapping.IsVoided(current))
+            {
+                throw new PermanentProcessingException(
+                    $"QuickBooks invoice {invoiceId} does not name Tracktile order {orderId} in its note: not voided (was the company changed, or the note edited?)");
+            }
+
             if (QuickBooksMapping.IsVoided(current))
             {
                 return $"unchanged: invoice {invoiceId} of order {orderId} is already voided in QuickBooks";
@@ -109,9 +115,12 @@ public sealed class QuickBooksLedger(
             : throw new QuickBooksApiException(400, QuickBooksApiException.ObjectNotFound, null, $"customer {erpCustomerId} is not in QuickBooks");
 
     /// <inheritdoc />
+    public JsonElement Project(JsonElement customer) => QuickBooksMapping.ProjectCustomer(customer);
+
+    /// <inheritdoc />
     public async Task PutCustomerAsync(string erpCustomerId, string tracktileCustomerId, JsonElement customer, string idempotencyKey, CancellationToken cancellationToken)
     {
-        var fields = QuickBooksMapping.FromSyncedCustomer(customer);
+        var fields = QuickBooksMapping.FromSyncedCustomer(customer, clearAbsent: true);
         if (fields.Count == 0)
         {
             return;
@@ -147,21 +156,30 @@ public sealed class QuickBooksLedger(
     /// <summary>The QuickBooks customer of a Tracktile customer: mapped, linked, found by display name, or created.</summary>
     private async Task<string> CustomerIdAsync(string tracktileCustomerId, CancellationToken cancellationToken)
     {
-        if (_options.Customers.Map.TryGetValue(tracktileCustomerId, out var mapped))
-        {
-            return mapped;
-        }
-
         if ((await state.GetAsync(CustomerScope, tracktileCustomerId, cancellationToken).ConfigureAwait(false))?.TargetId is { } linked)
         {
             return linked;
         }
 
         var customer = await tracktile.GetCustomerAsync(tracktileCustomerId, cancellationToken).ConfigureAwait(false);
+        if (_options.Customers.Map.TryGetValue(tracktileCustomerId, out var mapped))
+        {
+            // Linked too, so the customer sync knows it from the first invoice on.
+            var current = _options.Customers.ConflictWinner == CustomerConflictWinner.Tracktile
+                ? await quickbooks.GetAsync("Customer", mapped, cancellationToken).ConfigureAwait(false)
+                : null;
+            var start = current is { } c ? QuickBooksMapping.ToSyncedCustomer(c) : QuickBooksMapping.ProjectCustomer(customer);
+            return await LinkAsync(CustomerScope, tracktileCustomerId, mapped, CustomerFields.From(start).ToStoredJson(), refuseShared: false, cancellationToken).ConfigureAwait(false);
+        }
+
         var fields = QuickBooksMapping.FromSyncedCustomer(customer);
         var name = fields["DisplayName"]?.GetValue<string>()
             ?? throw new PermanentProcessingException($"Tracktile customer {tracktileCustomerId} has no name to find or create it by in QuickBooks (or map it in QuickBooks:Customers:Map)");
-        var id = await FindCustomerAsync(name, cancellationToken).ConfigureAwait(false);
+        var found = await FindCustomerAsync(name, cancellationToken).ConfigureAwait(false);
+        var id = found is { } f ? QuickBooksClient.Text(f, "Id") : null;
+        // The base of the customer sync: where the two differ at linking, the conflict winner's values are what changed.
+        var projected = QuickBooksMapping.ProjectCustomer(customer);
+        var baseline = found is { } match && _options.Customers.ConflictWinner == CustomerConflictWinner.Tracktile ? QuickBooksMapping.ToSyncedCustomer(match) : projected;
         if (id is null)
         {
             if (!_options.Customers.CreateMissing)
@@ -178,17 +196,17 @@ public sealed class QuickBooksLedger(
             }
             catch (QuickBooksApiException ex) when (ex.ErrorCode == QuickBooksApiException.DuplicateName)
             {
-                id = await FindCustomerAsync(name, cancellationToken).ConfigureAwait(false) ?? throw new PermanentProcessingException(
+                id = (await FindCustomerAsync(name, cancellationToken).ConfigureAwait(false) is { } raced ? QuickBooksClient.Text(raced, "Id") : null) ?? throw new PermanentProcessingException(
                     $"Tracktile customer {tracktileCustomerId}: QuickBooks has a customer (or another name: vendor, employee) named {name} that is inactive or not a customer; map it in QuickBooks:Customers:Map");
             }
         }
 
-        return await LinkAsync(CustomerScope, tracktileCustomerId, id!, cancellationToken).ConfigureAwait(false);
+        return await LinkAsync(CustomerScope, tracktileCustomerId, id!, CustomerFields.From(baseline).ToStoredJson(), refuseShared: true, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<string?> FindCustomerAsync(string name, CancellationToken cancellationToken)
+    private async Task<JsonElement?> FindCustomerAsync(string name, CancellationToken cancellationToken)
         => (await quickbooks.QueryAsync("Customer", $"select * from Customer where DisplayName = {QuickBooksClient.Quote(name)}", cancellationToken).ConfigureAwait(false))
-            .Select(c => QuickBooksClient.Text(c, "Id")).FirstOrDefault(i => i is not null);
+            .Where(c => QuickBooksClient.Text(c, "Id") is not null).Select(c => (JsonElement?)c).FirstOrDefault();
 
     /// <summary>The QuickBooks item of a Tracktile product: mapped, linked, found by SKU (or name), or created.</summary>
     private async Task<string> ItemIdAsync(string productId, CancellationToken cancellationToken)
@@ -234,24 +252,35 @@ public sealed class QuickBooksLedger(
             }
         }
 
-        return await LinkAsync(ItemScope, productId, id!, cancellationToken).ConfigureAwait(false);
+        return await LinkAsync(ItemScope, productId, id!, null, refuseShared: false, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<string?> FindItemAsync(string field, string value, CancellationToken cancellationToken)
         => (await quickbooks.QueryAsync("Item", $"select * from Item where {field} = {QuickBooksClient.Quote(value)}", cancellationToken).ConfigureAwait(false))
             .Select(i => QuickBooksClient.Text(i, "Id")).FirstOrDefault(i => i is not null);
 
-    /// <summary>Keeps the link (the first one wins: two invoices finding the same customer at once agree on it).</summary>
-    private async Task<string> LinkAsync(string scope, string key, string id, CancellationToken cancellationToken)
-        => await state.UnderLockAsync(scope, key, $"link/{Guid.NewGuid():N}", record =>
+    /// <summary>
+    /// Keeps the link (the first one wins: two invoices finding the same customer at once agree on it), with the customer
+    /// sync's base. With <paramref name="refuseShared"/>, a QuickBooks customer linked to another Tracktile customer already
+    /// (two found by one name) is refused: their edits would overwrite each other. (A mapping that shares one is a choice.)
+    /// </summary>
+    private async Task<string> LinkAsync(string scope, string key, string id, string? baseline, bool refuseShared, CancellationToken cancellationToken)
+        => await state.UnderLockAsync(scope, key, $"link/{Guid.NewGuid():N}", async record =>
         {
             if (record.TargetId is { } existing)
             {
-                return Task.FromResult(((SyncRecord?)null, existing));
+                return ((SyncRecord?)null, existing);
+            }
+
+            if (refuseShared && await state.FindByTargetAsync(scope, id, cancellationToken).ConfigureAwait(false) is { } other && other.Key != key)
+            {
+                throw new PermanentProcessingException(
+                    $"QuickBooks customer {id} is linked to Tracktile customer {other.Key} already, and Tracktile customer {key} has the same name: map one of them in QuickBooks:Customers:Map");
             }
 
             record.TargetId = id;
-            return Task.FromResult(((SyncRecord?)record, id));
+            record.Status ??= baseline;
+            return ((SyncRecord?)record, id);
         }, cancellationToken).ConfigureAwait(false);
 
     private static string Describe(JsonElement invoice)

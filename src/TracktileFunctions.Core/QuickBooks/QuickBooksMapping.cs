@@ -131,8 +131,12 @@ public static class QuickBooksMapping
         return JsonSerializer.SerializeToElement(synced);
     }
 
-    /// <summary>The QuickBooks customer fields of synced fields: only those present (a sparse update leaves the rest as they are).</summary>
-    public static JsonObject FromSyncedCustomer(JsonElement synced)
+    /// <summary>
+    /// The QuickBooks customer fields of synced fields, cut to QuickBooks' lengths. Only those present, unless
+    /// <paramref name="clearAbsent"/>: then an absent email or phone is sent empty, so a sparse update clears what the
+    /// merge cleared (the merge only leaves a field absent when both sides agree it is, or Tracktile's clearing won).
+    /// </summary>
+    public static JsonObject FromSyncedCustomer(JsonElement synced, bool clearAbsent = false)
     {
         var fields = new JsonObject();
         if (Text(synced, "name", 500) is { } name)
@@ -140,14 +144,16 @@ public static class QuickBooksMapping
             fields["DisplayName"] = name;
         }
 
-        if (Text(synced, "email", 100) is { } email)
+        var email = Text(synced, "email", 100);
+        if (email is not null || clearAbsent)
         {
-            fields["PrimaryEmailAddr"] = new JsonObject { ["Address"] = email };
+            fields["PrimaryEmailAddr"] = new JsonObject { ["Address"] = email ?? "" };
         }
 
-        if (Text(synced, "phone", 21) is { } phone)
+        var phone = Text(synced, "phone", 21);
+        if (phone is not null || clearAbsent)
         {
-            fields["PrimaryPhone"] = new JsonObject { ["FreeFormNumber"] = phone };
+            fields["PrimaryPhone"] = new JsonObject { ["FreeFormNumber"] = phone ?? "" };
         }
 
         var address = synced.ValueKind == JsonValueKind.Object && synced.TryGetProperty("address", out var a) ? a : default;
@@ -173,6 +179,10 @@ public static class QuickBooksMapping
 
         return fields;
     }
+
+    /// <summary>Synced fields as QuickBooks would keep them (its lengths, its six address parts).</summary>
+    public static JsonElement ProjectCustomer(JsonElement synced)
+        => ToSyncedCustomer(JsonSerializer.SerializeToElement(FromSyncedCustomer(synced)));
 
     /// <summary>A date as QuickBooks writes it.</summary>
     public static string Date(DateOnly date) => date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);

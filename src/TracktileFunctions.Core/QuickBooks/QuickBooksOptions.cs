@@ -138,7 +138,7 @@ public sealed class QuickBooksOptions : IValidatableObject
                 "QuickBooks:Items:CreateMissing needs QuickBooks:Items:IncomeAccountId (the income account new items post to); or set CreateMissing to false and map items.", [nameof(Items)]);
         }
 
-        foreach (var result in Invoices.Validate())
+        foreach (var result in Invoices.Validate().Concat(NestedValidation.Validate(SectionName, (nameof(Invoices), Invoices), (nameof(Resilience), Resilience))))
         {
             yield return result;
         }

@@ -24,6 +24,7 @@ public sealed partial class QuickBooksReconciliation(
     public static IReadOnlyList<string> Entities { get; } = ["Customer", "Invoice"];
 
     private const int FeedCap = 1000;
+    private const string Capped = "capped";
 
     /// <summary>Runs once; null when QuickBooks is off or no company is connected.</summary>
     public async Task<int?> RunAsync(CancellationToken cancellationToken)
@@ -47,17 +48,19 @@ public sealed partial class QuickBooksReconciliation(
 
         var now = timeProvider.GetUtcNow();
         var record = await state.GetAsync(Scope, realm, cancellationToken).ConfigureAwait(false);
-        var since = record?.AppliedEventTime is { } last ? last - TimeSpan.FromSeconds(o.ReconcileOverlapSeconds) : now - TimeSpan.FromMinutes(o.ReconcileInitialMinutes);
+        // After an answer cut at the cap, the next run starts at its newest change (an overlap could hold the same 1,000 again).
+        var since = record?.AppliedEventTime is { } last
+            ? last - (record.Status == Capped ? TimeSpan.Zero : TimeSpan.FromSeconds(o.ReconcileOverlapSeconds))
+            : now - TimeSpan.FromMinutes(o.ReconcileInitialMinutes);
         var oldest = now - TimeSpan.FromDays(30) + TimeSpan.FromMinutes(5); // the feed keeps 30 days
         since = since < oldest ? oldest : since;
 
         var (changed, time) = await quickbooks.ChangesAsync(Entities, since, cancellationToken).ConfigureAwait(false);
         var queued = 0;
         DateTimeOffset? newest = null;
-        var capped = false;
+        var capped = changed.Values.Sum(v => v.Count) >= FeedCap; // the cap is per answer, across entities
         foreach (var (entity, objects) in changed)
         {
-            capped |= objects.Count >= FeedCap;
             foreach (var item in objects)
             {
                 if (QuickBooksClient.Text(item, "Id") is not { } id)
@@ -83,6 +86,7 @@ public sealed partial class QuickBooksReconciliation(
 
         var next = record ?? new SyncRecord(Scope, realm);
         next.AppliedEventTime = capped && newest is { } cut ? cut : time ?? now;
+        next.Status = capped ? Capped : null;
         await state.TrySaveAsync(next, cancellationToken).ConfigureAwait(false);
         LogRun(realm, since, queued, capped);
         return queued;

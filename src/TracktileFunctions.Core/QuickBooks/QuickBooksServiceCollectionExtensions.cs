@@ -59,7 +59,11 @@ public static class QuickBooksServiceCollectionExtensions
         services.AddSingleton<QuickBooksConnection>();
         services.AddHttpClient(QuickBooksConnection.HttpClientName, http => http.Timeout = Timeout.InfiniteTimeSpan)
             .AddStandardResilienceHandler()
-            .Configure((resilience, sp) => sp.GetRequiredService<IOptions<QuickBooksOptions>>().Value.Resilience.ApplyTo(resilience));
+            .Configure((resilience, sp) =>
+            {
+                sp.GetRequiredService<IOptions<QuickBooksOptions>>().Value.Resilience.ApplyTo(resilience);
+                ApiResilienceOptions.RetryNoUnsafeCreates(resilience); // an authorization code works once: never re-sent blind
+            });
         services.AddHttpClient<QuickBooksClient>((sp, http) =>
             {
                 http.BaseAddress = HttpBase.Address(sp.GetRequiredService<IOptions<QuickBooksOptions>>().Value.BaseUrl);

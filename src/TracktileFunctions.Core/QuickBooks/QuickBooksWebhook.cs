@@ -34,6 +34,7 @@ public sealed partial class QuickBooksWebhook(EventPublisher publisher, IOptions
     ];
 
     private static readonly JsonEventFormatter Formatter = new();
+    private static readonly ContentType StructuredType = new("application/cloudevents+json");
 
     private readonly byte[][] _keys = [.. options.Value.WebhookVerifierTokens.Select(Encoding.UTF8.GetBytes)];
 
@@ -69,6 +70,12 @@ public sealed partial class QuickBooksWebhook(EventPublisher publisher, IOptions
             return new HttpReply(400, "not a QuickBooks webhook payload (a CloudEvents array, or eventNotifications)");
         }
 
+        foreach (var skipped in changes.Where(c => c.Unreadable is not null))
+        {
+            LogSkipped(skipped.Id, skipped.Unreadable!);
+        }
+
+        changes = [.. changes.Where(c => c.Unreadable is null)];
         var receivedAt = timeProvider.GetUtcNow();
         try
         {
@@ -91,13 +98,27 @@ public sealed partial class QuickBooksWebhook(EventPublisher publisher, IOptions
     /// <summary>The changes in a delivery: one per CloudEvent, or one per entity of the legacy payload.</summary>
     internal static IReadOnlyList<Change> Read(ReadOnlyMemory<byte> body)
     {
-        var first = body.Span.TrimStart(" \t\r\n"u8);
-        if (first.Length > 0 && first[0] == (byte)'[')
+        using var document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = EventEnvelope.MaxDepth });
+        if (document.RootElement.ValueKind == JsonValueKind.Array)
         {
-            return [.. Formatter.DecodeBatchModeMessage(body, new ContentType("application/cloudevents-batch+json"), IntuitAttributes).Select(FromCloudEvent)];
+            // One event at a time: an event this app cannot read is skipped (and logged by the caller), never the delivery.
+            var events = new List<Change>();
+            foreach (var element in document.RootElement.EnumerateArray())
+            {
+                try
+                {
+                    var e = Formatter.DecodeStructuredModeMessage(Encoding.UTF8.GetBytes(element.GetRawText()), StructuredType, IntuitAttributes);
+                    events.Add(FromCloudEvent(e));
+                }
+                catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or FormatException or JsonException)
+                {
+                    events.Add(Unreadable(element, ex));
+                }
+            }
+
+            return events;
         }
 
-        using var document = JsonDocument.Parse(body);
         if (!document.RootElement.TryGetProperty("eventNotifications", out var notifications) || notifications.ValueKind != JsonValueKind.Array)
         {
             throw new JsonException("neither a CloudEvents array nor eventNotifications");
@@ -158,9 +179,20 @@ public sealed partial class QuickBooksWebhook(EventPublisher publisher, IOptions
         return new Change(e.Id!, type, e.Time, realm, parts[1], id, parts[2]);
     }
 
+    /// <summary>An event of the array this app cannot read: kept aside to be logged (its id when it has one).</summary>
+    private static Change Unreadable(JsonElement element, Exception ex)
+    {
+        var id = element.ValueKind == JsonValueKind.Object && element.TryGetProperty("id", out var i) && i.ValueKind == JsonValueKind.String ? i.GetString()! : "?";
+        var type = element.ValueKind == JsonValueKind.Object && element.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString()! : "?";
+        return new Change(id, type, null, "", "", "", "") { Unreadable = $"{type}: {ex.GetType().Name}" };
+    }
+
     /// <summary>One entity change.</summary>
     internal sealed record Change(string Id, string Kind, DateTimeOffset? Time, string RealmId, string Entity, string EntityId, string Operation)
     {
+        /// <summary>Why an event of the array was not read (null: it was).</summary>
+        public string? Unreadable { get; init; }
+
         /// <summary>The queued payload.</summary>
         public JsonObject Payload() => new()
         {
@@ -176,6 +208,9 @@ public sealed partial class QuickBooksWebhook(EventPublisher publisher, IOptions
 
     [LoggerMessage(LogLevel.Warning, "Refused signed QuickBooks webhook: not a CloudEvents array nor eventNotifications ({BodyBytes} bytes, {Error})")]
     private partial void LogUnreadable(int bodyBytes, string error);
+
+    [LoggerMessage(LogLevel.Warning, "Skipped an event of a QuickBooks webhook that is not one this app reads: {EventId} ({Reason}); the rest is queued")]
+    private partial void LogSkipped(string eventId, string reason);
 
     [LoggerMessage(LogLevel.Error, "Could not enqueue a QuickBooks webhook of {Count} changes; answered 503 so Intuit retries")]
     private partial void LogStorageFailed(Exception exception, int count);

@@ -57,11 +57,13 @@ public sealed class CustomerSync(TracktileClient tracktile, ICustomerBook erp, S
             var erpCustomer = await erp.GetCustomerAsync(erpId, cancellationToken).ConfigureAwait(false);
             var unchangedSide = changedSide == CustomerConflictWinner.Erp ? CustomerConflictWinner.Tracktile : CustomerConflictWinner.Erp;
             var merge = CustomerMerge.Merge(
-                CustomerFields.FromStored(record.Status), CustomerFields.From(tracktileCustomer), CustomerFields.From(erpCustomer), _options.ConflictWinner, unchangedSide);
+                CustomerFields.FromStored(record.Status), CustomerFields.From(erp.Project(tracktileCustomer)), CustomerFields.From(erpCustomer), _options.ConflictWinner, unchangedSide);
 
             if (merge.ToTracktile.Count > 0 || (link.TracktileIdProperty is not null && record.TargetId != erpId))
             {
-                await tracktile.PutCustomerAsync(tracktileId, TracktileBody(merge.Merged, erpId), cancellationToken).ConfigureAwait(false);
+                // Tracktile's own values, but for the fields it must take: never the other system's cut-short copy of the rest.
+                var body = CustomerFields.From(tracktileCustomer).With(merge.Merged, merge.ToTracktile);
+                await tracktile.PutCustomerAsync(tracktileId, TracktileBody(body, erpId), cancellationToken).ConfigureAwait(false);
             }
 
             if (merge.ToErp.Count > 0)

@@ -14,6 +14,13 @@ public interface ICustomerBook
     /// <summary>Reads a customer, in the synced fields' shape (<c>name</c>, <c>email</c>, <c>phone</c>, <c>address</c>).</summary>
     Task<JsonElement> GetCustomerAsync(string erpCustomerId, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// What this system keeps of a customer's synced fields (its field lengths, the address parts it has): the merge
+    /// compares Tracktile's fields as this system would hold them, so a value it can only hold cut short is not taken for
+    /// an edit made in it (and written back over Tracktile's full value). Unless told otherwise, all of them.
+    /// </summary>
+    JsonElement Project(JsonElement customer) => customer;
+
     /// <summary>Writes the synced fields of a customer (<paramref name="customer"/> is in the shape <see cref="GetCustomerAsync"/> reads).</summary>
     Task PutCustomerAsync(string erpCustomerId, string tracktileCustomerId, JsonElement customer, string idempotencyKey, CancellationToken cancellationToken);
 }

@@ -78,6 +78,27 @@ public sealed class QuickBooksMappingTests
     }
 
     [Fact]
+    public void FromSyncedCustomer_ClearAbsentForAnUpdate_EmptyEmailAndPhoneSent()
+    {
+        var synced = JsonSerializer.SerializeToElement(new { name = "Bistro Ltd", email = (string?)null });
+
+        Assert.Equal("""{"DisplayName":"Bistro Ltd"}""", QuickBooksMapping.FromSyncedCustomer(synced).ToJsonString());
+        Assert.Equal("""{"DisplayName":"Bistro Ltd","PrimaryEmailAddr":{"Address":""},"PrimaryPhone":{"FreeFormNumber":""}}""",
+            QuickBooksMapping.FromSyncedCustomer(synced, clearAbsent: true).ToJsonString());
+    }
+
+    [Fact]
+    public void ProjectCustomer_LongPhoneAndStringAddress_AsQuickBooksKeepsThem()
+    {
+        var synced = JsonSerializer.SerializeToElement(new { name = "Bistro Ltd", phone = "+1 555 0100 extension 12345", address = "1 Main St" });
+
+        var projected = QuickBooksMapping.ProjectCustomer(synced);
+
+        Assert.Equal("+1 555 0100 extension", projected.GetProperty("phone").GetString());
+        Assert.Equal("1 Main St", projected.GetProperty("address").GetProperty("line1").GetString());
+    }
+
+    [Fact]
     public void Quote_ValueWithQuoteAndBackslash_Escaped()
         => Assert.Equal(@"'O\'Brien \\ Sons'", QuickBooksClient.Quote(@"O'Brien \ Sons"));
 

@@ -60,11 +60,22 @@ public sealed class QuickBooksWebhookTests
     }
 
     [Theory]
-    [InlineData("""[{"specversion":"1.0","id":"1","source":"intuit.x","type":"qbo.customer.updated.v1","intuitaccountid":"1"}]""")]
-    [InlineData("""[{"specversion":"1.0","id":"1","source":"intuit.x","type":"com.example.other","intuitentityid":"1","intuitaccountid":"1"}]""")]
-    [InlineData("""{"something":"else"}""")]
-    public void Read_NotIntuitsShape_Throws(string body)
-        => Assert.ThrowsAny<Exception>(() => QuickBooksWebhook.Read(Encoding.UTF8.GetBytes(body)));
+    [InlineData("""{"specversion":"1.0","id":"bad","source":"intuit.x","type":"qbo.customer.updated.v1","intuitaccountid":"1"}""")]
+    [InlineData("""{"specversion":"1.0","id":"bad","source":"intuit.x","type":"com.example.other","intuitentityid":"1","intuitaccountid":"1"}""")]
+    [InlineData("""{"specversion":"1.0","id":"bad","source":"intuit.x","type":"qbo.customer.updated.v1","intuitentityid":{"nested":1},"intuitaccountid":"1"}""")]
+    public void Read_OneEventNotIntuitsShape_SetAsideAndTheOthersRead(string odd)
+    {
+        var changes = QuickBooksWebhook.Read(Encoding.UTF8.GetBytes("[" + odd + "," + CloudEvents.Trim()[1..]));
+
+        Assert.Equal(3, changes.Count);
+        Assert.NotNull(changes[0].Unreadable);
+        Assert.Equal("bad", changes[0].Id);
+        Assert.All(changes.Skip(1), c => Assert.Null(c.Unreadable));
+    }
+
+    [Fact]
+    public void Read_NeitherArrayNorEventNotifications_Throws()
+        => Assert.ThrowsAny<System.Text.Json.JsonException>(() => QuickBooksWebhook.Read(Encoding.UTF8.GetBytes("""{"something":"else"}""")));
 
     [Fact]
     public async Task ReceiveAsync_WrongSignature_401BeforeAnythingIsQueued()
