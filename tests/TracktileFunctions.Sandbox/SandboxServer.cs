@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http.Features;
 using TracktileFunctions.Sandbox.BusinessCentral;
 using TracktileFunctions.Sandbox.Erp;
 using TracktileFunctions.Sandbox.Hosting;
+using TracktileFunctions.Sandbox.QuickBooks;
 using TracktileFunctions.Sandbox.ShipHero;
 using TracktileFunctions.Sandbox.Shopify;
 using TracktileFunctions.Sandbox.Tracktile;
@@ -14,7 +15,7 @@ namespace TracktileFunctions.Sandbox;
 /// <summary>
 /// The fake Tracktile API (<see cref="TracktileBaseAddress"/>), the fake ERP (<see cref="ErpBaseAddress"/>) and the
 /// fake Business Central (<see cref="BusinessCentralBaseAddress"/>), the fake Shopify (<see cref="ShopifyBaseAddress"/>) and
-/// the fake ShipHero (<see cref="ShipHeroBaseAddress"/>), served by one in-process Kestrel on 127.0.0.1,
+/// the fake ShipHero (<see cref="ShipHeroBaseAddress"/>) and the fake QuickBooks Online (<see cref="QuickBooksBaseAddress"/>), served by one in-process Kestrel on 127.0.0.1,
 /// plus the fake Entra token endpoint on an HTTPS listener of its own (<see cref="EntraAuthorityHost"/>), with their
 /// state in <see cref="State"/>.
 /// </summary>
@@ -66,6 +67,21 @@ public sealed class SandboxServer : IAsyncDisposable
     /// <c>shiphero/</c> (<c>auth/token</c>, <c>auth/refresh</c>, <c>graphql</c> under it).
     /// </summary>
     public Uri ShipHeroBaseAddress => new(BaseAddress, "shiphero/");
+
+    /// <summary>
+    /// QuickBooks Online's API host, standing for <c>https://quickbooks.api.intuit.com/</c>: <see cref="BaseAddress"/> +
+    /// <c>quickbooks/</c> (the Accounting API at <c>v3/company/{realmId}/...</c> under it).
+    /// </summary>
+    public Uri QuickBooksBaseAddress => new(BaseAddress, "quickbooks/");
+
+    /// <summary>Intuit's authorization (consent) page, standing for <c>https://appcenter.intuit.com/connect/oauth2</c>.</summary>
+    public Uri QuickBooksAuthorizeAddress => new(BaseAddress, "quickbooks/connect/oauth2");
+
+    /// <summary>Intuit's token endpoint, standing for <c>https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer</c>.</summary>
+    public Uri QuickBooksTokenAddress => new(BaseAddress, "quickbooks/oauth2/v1/tokens/bearer");
+
+    /// <summary>Intuit's revoke endpoint, standing for <c>https://developer.api.intuit.com/v2/oauth2/tokens/revoke</c>.</summary>
+    public Uri QuickBooksRevokeAddress => new(BaseAddress, "quickbooks/oauth2/v1/tokens/revoke");
 
     /// <summary>
     /// The fake Entra ID's authority host, e.g. <c>https://127.0.0.1:50124/</c>: tokens from
@@ -160,8 +176,15 @@ public sealed class SandboxServer : IAsyncDisposable
         builder.Services.AddSingleton(state);
 
         var app = builder.Build();
-        app.UseWhen(context => SandboxPaths.IsFake(context.Request.Path), fake =>
+        app.UseWhen(context => SandboxPaths.IsFake(context.Request.Path) || QboPaths.Is(context.Request.Path), fake =>
         {
+            // QuickBooks' token and revoke requests carry the code and tokens: recorded as ***. Its answers carry
+            // intuit_tid, and injected faults answer in its shapes.
+            fake.UseWhen(
+                context => QboPaths.Is(context.Request.Path),
+                quickbooks => quickbooks
+                    .UseMiddleware<RecordingMiddleware>(new RecordingMiddleware.BodyFilter(QboRedaction.Redact))
+                    .UseMiddleware<QboFrontMiddleware>());
             // Shopify's token requests carry the client secret: it is recorded as ***.
             fake.UseWhen(
                 context => context.Request.Path.StartsWithSegments(SandboxPaths.Shopify, StringComparison.OrdinalIgnoreCase),
@@ -172,7 +195,8 @@ public sealed class SandboxServer : IAsyncDisposable
                 shiphero => shiphero.UseMiddleware<RecordingMiddleware>(new RecordingMiddleware.BodyFilter(ShipHeroRedaction.Redact)));
             fake.UseWhen(
                 context => !context.Request.Path.StartsWithSegments(SandboxPaths.Shopify, StringComparison.OrdinalIgnoreCase)
-                           && !context.Request.Path.StartsWithSegments(SandboxPaths.ShipHero, StringComparison.OrdinalIgnoreCase),
+                           && !context.Request.Path.StartsWithSegments(SandboxPaths.ShipHero, StringComparison.OrdinalIgnoreCase)
+                           && !QboPaths.Is(context.Request.Path),
                 others => others.UseMiddleware<RecordingMiddleware>());
             fake.UseMiddleware<FaultMiddleware>();
             fake.UseWhen(
@@ -192,6 +216,7 @@ public sealed class SandboxServer : IAsyncDisposable
         BcApi.Map(app);
         ShopifyEndpoints.Map(app);
         ShipHeroEndpoints.Map(app);
+        QuickBooksEndpoints.Map(app);
         AdminEndpoints.Map(app);
         return app;
     }

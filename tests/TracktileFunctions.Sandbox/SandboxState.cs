@@ -129,7 +129,8 @@ public sealed partial class SandboxState
     /// Forgets everything: calls, faults, settings, seeded data, ERP effects, idempotency keys, Business Central's
     /// data, tokens, subscriptions and settings (back to the seeded company and the server's options), and Shopify's
     /// (back to the two seeded shops with their locations and static token), and ShipHero's (no products, orders,
-    /// webhooks or tokens; default credits and settings).
+    /// webhooks or tokens; default credits and settings), and QuickBooks' (the seeded company and app, no tokens, default
+    /// settings).
     /// </summary>
     public void Reset()
     {
@@ -145,6 +146,7 @@ public sealed partial class SandboxState
             ResetBusinessCentral();
             ResetShopify();
             ResetShipHero();
+            ResetQuickBooks();
         }
     }
 

@@ -11,16 +11,7 @@ namespace TracktileFunctions.Sandbox.BusinessCentral;
 /// </summary>
 internal static class BcNotifier
 {
-    private static readonly HttpClient Client = new(new SocketsHttpHandler
-    {
-        ConnectTimeout = TimeSpan.FromSeconds(2),
-        PooledConnectionLifetime = TimeSpan.FromMinutes(1),
-        AllowAutoRedirect = false,
-        UseProxy = false,
-    })
-    {
-        Timeout = Timeout.InfiniteTimeSpan,
-    };
+    private static HttpClient Client => Hosting.LoopbackPost.Client;
 
     /// <summary>Whether the sandbox may call <paramref name="url"/>: http(s) on a loopback address or localhost.</summary>
     public static bool IsAllowed(Uri url)

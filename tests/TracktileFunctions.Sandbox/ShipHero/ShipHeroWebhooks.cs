@@ -19,17 +19,6 @@ internal static class ShipHeroWebhookSender
     public const string SignatureHeader = "X-ShipHero-HMAC-SHA256";
     public const string MessageIdHeader = "X-Shiphero-Message-ID";
 
-    private static readonly HttpClient Client = new(new SocketsHttpHandler
-    {
-        ConnectTimeout = TimeSpan.FromSeconds(2),
-        PooledConnectionLifetime = TimeSpan.FromMinutes(1),
-        AllowAutoRedirect = false,
-        UseProxy = false,
-    })
-    {
-        Timeout = Timeout.InfiniteTimeSpan,
-    };
-
     /// <summary>Sends <paramref name="body"/> to every webhook named <paramref name="name"/> of the shop, each retried until acknowledged.</summary>
     public static async Task<IReadOnlyList<ShipHeroWebhookDelivery>> DeliverAsync(SandboxState state, string name, string? shopName, JsonObject body, CancellationToken ct)
     {
@@ -94,22 +83,8 @@ internal static class ShipHeroWebhookSender
         message.Headers.TryAddWithoutValidation(MessageIdHeader, messageId);
         message.Headers.UserAgent.ParseAdd("ShipHero-Webhooks/1.0");
 
-        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        cancel.CancelAfter(state.ShipHeroWebhookTimeout);
-        try
-        {
-            using var response = await Client.SendAsync(message, HttpCompletionOption.ResponseContentRead, cancel.Token);
-            var answer = await response.Content.ReadAsStringAsync(cancel.Token);
-            return Result((int)response.StatusCode, answer.Length > 4096 ? answer[..4096] : answer, false);
-        }
-        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-        {
-            return Result(null, null, true);
-        }
-        catch (HttpRequestException)
-        {
-            return Result(null, null, false);
-        }
+        var answer = await Hosting.LoopbackPost.SendAsync(message, state.ShipHeroWebhookTimeout, readBody: true, ct);
+        return Result(answer.Status, answer.Body, answer.TimedOut);
     }
 
     /// <summary>

@@ -29,17 +29,6 @@ internal static class ShopifyWebhooks
 {
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(5);
 
-    private static readonly HttpClient Client = new(new SocketsHttpHandler
-    {
-        ConnectTimeout = TimeSpan.FromSeconds(1),
-        PooledConnectionLifetime = TimeSpan.FromMinutes(1),
-        AllowAutoRedirect = false,
-        UseProxy = false,
-    })
-    {
-        Timeout = System.Threading.Timeout.InfiniteTimeSpan,
-    };
-
     private static readonly Dictionary<string, string> Topics = new(StringComparer.Ordinal)
     {
         ["ORDERS_CREATE"] = "orders/create",
@@ -166,20 +155,7 @@ internal static class ShopifyWebhooks
         headers.TryAddWithoutValidation("X-Shopify-Triggered-At", request.TriggeredAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture));
         headers.UserAgent.ParseAdd("Shopify-Captain-Hook");
 
-        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        cancel.CancelAfter(Timeout);
-        try
-        {
-            using var response = await Client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancel.Token);
-            return Result((int)response.StatusCode, false);
-        }
-        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-        {
-            return Result(null, true);
-        }
-        catch (HttpRequestException)
-        {
-            return Result(null, false);
-        }
+        var answer = await Hosting.LoopbackPost.SendAsync(message, Timeout, readBody: false, ct);
+        return Result(answer.Status, answer.TimedOut);
     }
 }
