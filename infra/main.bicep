@@ -1,14 +1,15 @@
 // TracktileFunctions on Azure: a Linux Function App on the Flex Consumption plan (FC1, .NET isolated) that receives
 // Tracktile (and ERP) webhooks into Storage queues and pushes changes to the ERP: the app's REST contract or Microsoft
-// Dynamics 365 Business Central (erpProvider); when a shop is given (shopifyShopDomain), Shopify as a web store; and,
-// when an API user is given (shipHeroUsername), ShipHero as the warehouse (WMS).
+// Dynamics 365 Business Central (erpProvider); when a shop is given (shopifyShopDomain), Shopify as a web store; when an
+// API user is given (shipHeroUsername), ShipHero as the warehouse (WMS); and, when an Intuit app's client id is given
+// (quickBooksClientId), QuickBooks Online as the ledger (invoices and customers).
 //
 // Everything authenticates with one user-assigned managed identity: the host and the app reach Storage (queues,
 // tables, blobs) without keys (shared keys are off), App Insights takes telemetry over Entra ID (local auth off), and
 // every secret is a Key Vault reference resolved with the same identity. Secret values never pass through this
-// template: store them with `az keyvault secret set` under the names below (docs/deploy.md). With ShipHero the app also
-// writes to the vault itself (Secrets__KeyVaultUri): the API user's tokens and each webhook's shared secret, which
-// ShipHero reveals once.
+// template: store them with `az keyvault secret set` under the names below (docs/deploy.md). With ShipHero or QuickBooks
+// the app also writes to the vault itself (Secrets__KeyVaultUri): ShipHero's tokens and each of its webhooks' shared
+// secret, which ShipHero reveals once; QuickBooks' OAuth tokens, which Intuit may rotate on any refresh.
 //
 // Deploy with `azd up` (azure.yaml, main.parameters.json) or `az deployment group create`.
 
@@ -145,10 +146,25 @@ param shipHeroAuthMode string = 'Password'
 @description('The shop_name the app\'s ShipHero orders and webhooks carry (ShipHero__ShopName). The default is the app\'s own default. Only used with shipHeroUsername.')
 param shipHeroShopName string = 'tracktile'
 
+@description('The Intuit app\'s client id (QuickBooks__ClientId), from the Intuit developer portal (Keys and credentials; docs/connectors/quickbooks.md). Empty, the default: QuickBooks is off and the template sets no QuickBooks__ setting. With it, the app\'s client secret must be in Key Vault as QuickBooks--ClientSecret (and the webhook verifier token as QuickBooks--WebhookVerifierTokens--0, see quickBooksWebhookVerifierTokenCount), and the app\'s identity may also set secrets in the vault (the connection\'s tokens). A person connects the company once after the code runs: GET /api/connect/quickbooks.')
+param quickBooksClientId string = ''
+
+@allowed(['Production', 'Sandbox'])
+@description('Which Accounting API the keys of quickBooksClientId are for (QuickBooks__BaseUrl): Production (https://quickbooks.api.intuit.com/, the app\'s own default) or Sandbox (https://sandbox-quickbooks.api.intuit.com/, for the Development keys and a sandbox company). Only used with quickBooksClientId.')
+param quickBooksEnvironment string = 'Production'
+
+@minValue(0)
+@maxValue(2)
+@description('How many webhook verifier tokens of the Intuit app exist in Key Vault (QuickBooks--WebhookVerifierTokens--0, --1): 2 while rotating, 0 for no webhooks (POST /api/webhooks/quickbooks then answers 404 and the change feed, every 15 minutes, alone brings QuickBooks\' changes). Only used with quickBooksClientId.')
+param quickBooksWebhookVerifierTokenCount int = 1
+
+@description('The QuickBooks id of the income account that items the app creates post to (QuickBooks__Items__IncomeAccountId). Empty, the default: the app creates no items (QuickBooks__Items__CreateMissing false), so every product invoiced must already be a QuickBooks item with its SKU, or be mapped (QuickBooks__Items__Map__<product id> in additionalAppSettings). Only used with quickBooksClientId.')
+param quickBooksIncomeAccountId string = ''
+
 @description('NCRONTAB (6 fields, UTC) of the product sync batch (ProductSync__Schedule); the default is hourly.')
 param productSyncSchedule string = '0 0 * * * *'
 
-@description('More app settings, never secrets: e.g. Erp__Inventory__Locations__<node id>, Erp__Orders__StatusMap__<status>, Erp__Resilience__MaxConcurrency, BusinessCentral__Orders__CustomerNumbers__<Tracktile customer id>, BusinessCentral__Items__UnitsOfMeasure__<unit>, BusinessCentral__LotJournal__ApiPath, Shopify__Stock__Locations__0__Node and __Location, Shopify__Orders__DefaultCustomerId, ShipHero__Warehouses__0__Node and __WarehouseId. They cannot replace a setting this template sets.')
+@description('More app settings, never secrets: e.g. Erp__Inventory__Locations__<node id>, Erp__Orders__StatusMap__<status>, Erp__Resilience__MaxConcurrency, BusinessCentral__Orders__CustomerNumbers__<Tracktile customer id>, BusinessCentral__Items__UnitsOfMeasure__<unit>, BusinessCentral__LotJournal__ApiPath, Shopify__Stock__Locations__0__Node and __Location, Shopify__Orders__DefaultCustomerId, ShipHero__Warehouses__0__Node and __WarehouseId, QuickBooks__Invoices__Trigger, QuickBooks__Customers__Map__<Tracktile customer id>, QuickBooks__Items__Map__<Tracktile product id>. They cannot replace a setting this template sets.')
 param additionalAppSettings object = {}
 
 @description('Object id of a person or group who operates the app: granted Key Vault Secrets Officer (to store secrets) and queue and table data access (to see and replay failures). Empty grants nothing.')
@@ -172,6 +188,10 @@ var deploymentContainerName = 'app-package'
 // Versionless secret URIs (with the trailing slash): the app reads each secret's latest version, re-read within 24 h or
 // at once on any configuration change (docs/deploy.md). Secret names mirror the setting names, '--' for '__'.
 var keyVaultSecretUriPrefix = 'https://${keyVaultName}${environment().suffixes.keyvaultDns}/secrets/'
+
+// The app keeps secrets of its own in the vault (the secret store, Secrets__KeyVaultUri) when ShipHero (its tokens and
+// webhook secrets) or QuickBooks (the connection's OAuth tokens) is on: then its identity may also write secrets there.
+var appWritesSecrets = !empty(shipHeroUsername) || !empty(quickBooksClientId)
 
 // ---------------------------------------------------------------------------------------------------------------------
 // Identity, monitoring, secrets
@@ -290,11 +310,11 @@ resource appKeyVaultSecretsUser 'Microsoft.Authorization/roleAssignments@2022-04
   }
 }
 
-// Key Vault Secrets Officer, only with ShipHero: the app stores what ShipHero gives it at run time in the vault
-// (Secrets__KeyVaultUri): the API user's tokens, and each webhook's shared secret, which ShipHero reveals once. Secrets
-// User (above) can only read. The role covers every secret of the vault: RBAC cannot be scoped to secrets that do not
-// exist yet.
-resource appKeyVaultSecretsOfficer 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(shipHeroUsername)) {
+// Key Vault Secrets Officer, only with ShipHero or QuickBooks: the app stores what it is given at run time in the vault
+// (Secrets__KeyVaultUri): ShipHero's tokens and each of its webhooks' shared secret, which ShipHero reveals once;
+// QuickBooks' OAuth tokens (quickbooks-connection), which Intuit may rotate on any refresh. Secrets User (above) can only
+// read. The role covers every secret of the vault: RBAC cannot be scoped to secrets that do not exist yet.
+resource appKeyVaultSecretsOfficer 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (appWritesSecrets) {
   name: guid(keyVault.id, identity.id, 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7')
   scope: keyVault
   properties: {
@@ -449,8 +469,28 @@ resource appSettings 'Microsoft.Web/sites/config@2024-11-01' = {
     ShipHero__ShopName: shipHeroShopName
     // Where the webhooks the app registers (POST /api/shiphero/webhooks) send ShipHero's Shipment and Inventory Updates.
     ShipHero__WebhookUrl: 'https://${functionApp.properties.defaultHostName}/api/webhooks/shiphero'
-    // The secret store: the app keeps ShipHero's tokens and webhook secrets in this vault (the identity's Secrets
-    // Officer role above), not in the storage table it uses without a vault.
+  }, empty(quickBooksClientId) ? {} : {
+    // QuickBooks Online (docs/connectors/quickbooks.md), only when the Intuit app's client id is given: without it the
+    // app has no QuickBooks__ setting and QuickBooks is off (its webhook and connect pages answer 404, its timer does
+    // nothing), and no QuickBooks secret need exist.
+    QuickBooks__ClientId: quickBooksClientId
+    QuickBooks__ClientSecret: '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}QuickBooks--ClientSecret/)'
+    // The OAuth callback of the connect flow, registered as a redirect URI of the Intuit app (it must match exactly).
+    QuickBooks__RedirectUri: 'https://${functionApp.properties.defaultHostName}/api/connect/quickbooks/callback'
+    // Production keys call the production API, Development keys a sandbox company.
+    QuickBooks__BaseUrl: quickBooksEnvironment == 'Sandbox' ? 'https://sandbox-quickbooks.api.intuit.com/' : 'https://quickbooks.api.intuit.com/'
+    // The verifier tokens of the Intuit app's webhooks (every one is accepted: rotation). With none (count 0) the settings
+    // are empty, which the app reads as "not set": POST /api/webhooks/quickbooks answers 404.
+    QuickBooks__WebhookVerifierTokens__0: quickBooksWebhookVerifierTokenCount > 0 ? '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}QuickBooks--WebhookVerifierTokens--0/)' : ''
+    QuickBooks__WebhookVerifierTokens__1: quickBooksWebhookVerifierTokenCount > 0 ? '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}QuickBooks--WebhookVerifierTokens--${quickBooksWebhookVerifierTokenCount > 1 ? 1 : 0}/)' : ''
+    // Creating items needs the income account they post to; without one the app would not start with CreateMissing on,
+    // so the template turns creation off until an account is given (items are then found by SKU, or mapped).
+    QuickBooks__Items__IncomeAccountId: quickBooksIncomeAccountId
+    QuickBooks__Items__CreateMissing: empty(quickBooksIncomeAccountId) ? 'false' : 'true'
+  }, !appWritesSecrets ? {} : {
+    // The secret store, with ShipHero or QuickBooks: the app keeps ShipHero's tokens and webhook secrets, and QuickBooks'
+    // connection (realm and OAuth tokens), in this vault (the identity's Secrets Officer role above), not in the storage
+    // table it uses without a vault.
     Secrets__KeyVaultUri: keyVault.properties.vaultUri
     // The secret store signs in with DefaultAzureCredential, which finds a user-assigned identity by AZURE_CLIENT_ID
     // only (the app has no system-assigned one).
@@ -525,7 +565,7 @@ resource appSettings 'Microsoft.Web/sites/config@2024-11-01' = {
   })
   dependsOn: [
     appKeyVaultSecretsUser // the references resolve with the identity's access to the vault
-    appKeyVaultSecretsOfficer // with ShipHero, the app writes secrets too
+    appKeyVaultSecretsOfficer // with ShipHero or QuickBooks, the app writes secrets too
     appMetricsPublisher
   ]
 }
@@ -543,6 +583,9 @@ output BUSINESS_CENTRAL_WEBHOOK_URL string = 'https://${functionApp.properties.d
 output SHOPIFY_WEBHOOK_URL string = 'https://${functionApp.properties.defaultHostName}/api/webhooks/shopify'
 // ShipHero's Shipment Update and Inventory Update webhooks (ShipHero__WebhookUrl when shipHeroUsername is set).
 output SHIPHERO_WEBHOOK_URL string = 'https://${functionApp.properties.defaultHostName}/api/webhooks/shiphero'
+// The Intuit app's redirect URI (QuickBooks__RedirectUri when quickBooksClientId is set) and its webhook endpoint.
+output QUICKBOOKS_REDIRECT_URI string = 'https://${functionApp.properties.defaultHostName}/api/connect/quickbooks/callback'
+output QUICKBOOKS_WEBHOOK_URL string = 'https://${functionApp.properties.defaultHostName}/api/webhooks/quickbooks'
 // The client id to register in Business Central (Microsoft Entra Applications) when businessCentralAuthMode is ManagedIdentity.
 output MANAGED_IDENTITY_CLIENT_ID string = identity.properties.clientId
 output KEY_VAULT_NAME string = keyVault.name

@@ -308,15 +308,127 @@ public partial class AppSettingsTemplateTests
         var shiphero = template.AppSettings().Select(s => s.Key).Where(k => k.StartsWith("ShipHero__", StringComparison.Ordinal)).ToList();
 
         // Without a user the app must see no ShipHero setting at all: then ShipHero is off and no ShipHero secret need exist.
-        // The secret store's vault (and the identity it signs in with) come with it: only ShipHero writes secrets.
+        // The secret store's vault has its own group (SecretStore_Template_IsSetWithShipHeroOrQuickBooks): QuickBooks writes secrets too.
         var group = Assert.Single(template.ConditionalAppSettings(), g => g.WhenFalse.Any(s => s.Key.StartsWith("ShipHero__", StringComparison.Ordinal)));
         Assert.Equal("empty(parameters('shipHeroUsername'))", group.Condition);
         Assert.Empty(group.WhenTrue);
-        Assert.Equal(shiphero.Concat(["Secrets__KeyVaultUri", "AZURE_CLIENT_ID"]).Order(StringComparer.Ordinal), group.WhenFalse.Select(s => s.Key).Order(StringComparer.Ordinal));
+        Assert.Equal(shiphero.Order(StringComparer.Ordinal), group.WhenFalse.Select(s => s.Key).Order(StringComparer.Ordinal));
         foreach (var key in new[] { "ShipHero__Username", "ShipHero__Password", "ShipHero__RefreshToken", "ShipHero__ShopName", "ShipHero__WebhookUrl" })
         {
             Assert.Contains(key, shiphero);
         }
+    }
+
+    [Fact]
+    public async Task QuickBooksSettings_Template_AreSetOnlyWhenAClientIdIsGiven()
+    {
+        var template = await CompiledTemplate.LoadAsync();
+        var quickbooks = template.AppSettings().Select(s => s.Key).Where(k => k.StartsWith("QuickBooks__", StringComparison.Ordinal)).ToList();
+
+        // Without the Intuit app's client id the app must see no QuickBooks setting at all: then QuickBooks is off (its
+        // webhook and connect pages answer 404) and no QuickBooks secret need exist in the vault.
+        var group = Assert.Single(template.ConditionalAppSettings(), g => g.WhenFalse.Any(s => s.Key.StartsWith("QuickBooks__", StringComparison.Ordinal)));
+        Assert.Equal("empty(parameters('quickBooksClientId'))", group.Condition);
+        Assert.Empty(group.WhenTrue);
+        Assert.Equal(quickbooks.Order(StringComparer.Ordinal), group.WhenFalse.Select(s => s.Key).Order(StringComparer.Ordinal));
+        foreach (var key in new[]
+                 {
+                     "QuickBooks__ClientId", "QuickBooks__ClientSecret", "QuickBooks__RedirectUri", "QuickBooks__BaseUrl", "QuickBooks__WebhookVerifierTokens__0",
+                     "QuickBooks__WebhookVerifierTokens__1", "QuickBooks__Items__IncomeAccountId", "QuickBooks__Items__CreateMissing",
+                 })
+        {
+            Assert.Contains(key, quickbooks);
+        }
+
+        Assert.Equal("[parameters('quickBooksClientId')]", (string?)group.WhenFalse["QuickBooks__ClientId"]);
+        Assert.Equal("", FunctionAppTemplateTests.DefaultOf(template, (string?)group.WhenFalse["QuickBooks__ClientId"]));
+    }
+
+    [Theory]
+    [InlineData("QuickBooks__ClientSecret", "QuickBooks--ClientSecret/)")]
+    [InlineData("QuickBooks__WebhookVerifierTokens__0", "QuickBooks--WebhookVerifierTokens--0/)")]
+    [InlineData("QuickBooks__WebhookVerifierTokens__1", "QuickBooks--WebhookVerifierTokens--{1}/)")]
+    public async Task QuickBooksSecrets_Template_AreKeyVaultReferences(string key, string secretName)
+    {
+        var template = await CompiledTemplate.LoadAsync();
+        var value = (string?)template.AppSettings()[key] ?? "";
+
+        // Checked by SecretSettings_Template_AreKeyVaultReferencesToTheTemplatesVault too (the template's vault, no value from a parameter).
+        Assert.True(IsSecretName(key), $"{key} is not recognised as a secret by these tests.");
+        Assert.Contains($"@Microsoft.KeyVault(SecretUri={{0}}{secretName}", value, StringComparison.Ordinal);
+        if (key.Contains("__WebhookVerifierTokens__", StringComparison.Ordinal))
+        {
+            // No verifier token (count 0): both slots empty, the webhook is off; a count of 1 makes slot 1 repeat slot 0.
+            Assert.Contains("greater(parameters('quickBooksWebhookVerifierTokenCount'), 0)", value, StringComparison.Ordinal);
+            Assert.Equal(0, (int?)template.Parameter("quickBooksWebhookVerifierTokenCount")["minValue"]);
+            Assert.Equal(2, (int?)template.Parameter("quickBooksWebhookVerifierTokenCount")["maxValue"]);
+            if (key.EndsWith("__1", StringComparison.Ordinal))
+            {
+                Assert.Contains("if(greater(parameters('quickBooksWebhookVerifierTokenCount'), 1), 1, 0)", value, StringComparison.Ordinal);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task QuickBooksRedirectUri_Template_IsTheAppsOwnCallback()
+    {
+        var template = await CompiledTemplate.LoadAsync();
+        var value = (string?)template.AppSettings()["QuickBooks__RedirectUri"] ?? "";
+        var route = Regex.Match(Repo.Read("src", "TracktileFunctions", "Functions", "QuickBooksCallbackFunction.cs"), @"Route = ""([^""]+)""").Groups[1].Value;
+
+        // Intuit redirects only to a registered URI that matches exactly: the callback function's route on this app's host.
+        Assert.Equal("connect/quickbooks/callback", route);
+        Assert.Contains($"'https://{{0}}/api/{route}'", value, StringComparison.Ordinal);
+        Assert.Contains(".defaultHostName", value, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task QuickBooksBaseUrl_Template_FollowsTheEnvironmentAndDefaultsToTheAppsDefault()
+    {
+        var template = await CompiledTemplate.LoadAsync();
+        var value = CompiledTemplate.Expression((string?)template.AppSettings()["QuickBooks__BaseUrl"] ?? "");
+        var appDefault = Regex.Match(Repo.Read("src", "TracktileFunctions.Core", "QuickBooks", "QuickBooksOptions.cs"), @"string BaseUrl \{ get; set; \} = ""([^""]+)""").Groups[1].Value;
+
+        Assert.NotEqual("", appDefault);
+        Assert.Equal(new[] { "Production", "Sandbox" }, template.Parameter("quickBooksEnvironment")["allowedValues"]!.AsArray().Select(v => (string?)v));
+        Assert.Equal("Production", (string?)template.Parameter("quickBooksEnvironment")["defaultValue"]);
+        var branches = ArmExpression.Arguments(value, "if");
+        Assert.Equal("equals(parameters('quickBooksEnvironment'), 'Sandbox')", branches[0]);
+        Assert.Equal("https://sandbox-quickbooks.api.intuit.com/", ArmExpression.StringLiteral(branches[1]));
+        Assert.Equal(appDefault, ArmExpression.StringLiteral(branches[2]));
+    }
+
+    [Fact]
+    public async Task QuickBooksItems_Template_AreCreatedOnlyWithAnIncomeAccount()
+    {
+        var template = await CompiledTemplate.LoadAsync();
+        var settings = template.AppSettings();
+
+        // The app refuses to start with Items:CreateMissing on and no Items:IncomeAccountId (its default is on): without
+        // an account the template turns creation off, so a client id alone never stops the app.
+        Assert.Equal("[parameters('quickBooksIncomeAccountId')]", (string?)settings["QuickBooks__Items__IncomeAccountId"]);
+        Assert.Equal("", (string?)template.Parameter("quickBooksIncomeAccountId")["defaultValue"]);
+        Assert.Equal("[if(empty(parameters('quickBooksIncomeAccountId')), 'false', 'true')]", (string?)settings["QuickBooks__Items__CreateMissing"]);
+        Assert.Contains("Items.CreateMissing && Items.IncomeAccountId is null", Repo.Read("src", "TracktileFunctions.Core", "QuickBooks", "QuickBooksOptions.cs"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SecretStore_Template_IsSetWithShipHeroOrQuickBooks()
+    {
+        var template = await CompiledTemplate.LoadAsync();
+
+        // QuickBooks keeps its connection (realm and OAuth tokens) in the secret store, ShipHero its tokens and webhook
+        // secrets: with either, the store is the vault (not the plain-text storage table), under the same condition as
+        // the identity's Key Vault Secrets Officer role; with neither, no such setting.
+        var group = Assert.Single(template.ConditionalAppSettings(), g => g.WhenFalse.ContainsKey("Secrets__KeyVaultUri") || g.WhenTrue.ContainsKey("Secrets__KeyVaultUri"));
+        Assert.Equal($"not({RoleAssignmentTemplateTests.AppWritesSecrets})", template.InlineVariables(group.Condition));
+        Assert.Empty(group.WhenTrue);
+        Assert.Equal(new[] { "AZURE_CLIENT_ID", "Secrets__KeyVaultUri" }, group.WhenFalse.Select(s => s.Key).Order(StringComparer.Ordinal));
+        var officer = template.OfType("Microsoft.Authorization/roleAssignments")
+            .Single(r => ((string?)r["properties"]?["roleDefinitionId"] ?? "").Contains(RoleAssignmentTemplateTests.KeyVaultSecretsOfficer, StringComparison.OrdinalIgnoreCase)
+                         && ((string?)r["properties"]?["principalId"] ?? "").EndsWith(".principalId]", StringComparison.Ordinal)
+                         && !((string?)r["properties"]?["principalId"] ?? "").Contains("operatorPrincipalId", StringComparison.Ordinal));
+        Assert.Equal($"[{RoleAssignmentTemplateTests.AppWritesSecrets}]", template.InlineVariables((string?)officer["condition"] ?? ""));
     }
 
     [Theory]
@@ -361,7 +473,7 @@ public partial class AppSettingsTemplateTests
         var vault = CompiledTemplate.Expression((string)template.Single("Microsoft.KeyVault/vaults")["name"]!);
         var identity = FunctionAppTemplateTests.AppIdentity(template.Single("Microsoft.Web/sites"));
 
-        // The app writes ShipHero's tokens and webhook secrets there (Secrets:KeyVaultUri), with the app's own identity.
+        // The app writes ShipHero's tokens and webhook secrets, and QuickBooks' connection, there (Secrets:KeyVaultUri), with the app's own identity.
         var uri = (string?)settings["Secrets__KeyVaultUri"] ?? "";
         Assert.Contains($"reference(resourceId('Microsoft.KeyVault/vaults', {vault})", uri, StringComparison.Ordinal);
         Assert.EndsWith(".vaultUri]", uri, StringComparison.Ordinal);
@@ -406,6 +518,7 @@ public partial class AppSettingsTemplateTests
 
     private static bool IsSecretName(string key) =>
         WebhookSlot().IsMatch(key) || ClientStateSlot().IsMatch(key) || ClientSecretSlot().IsMatch(key)
+        || VerifierTokenSlot().IsMatch(key)
         || key.Split("__")[^1] is "Token" or "Password" or "ApiKey" or "ClientSecret" or "Secret" or "Key" or "AccessKey" or "AccessToken" or "RefreshToken";
 
     [GeneratedRegex(@"^(\w+?)__Webhook__Secrets__(\d+)$")]
@@ -418,4 +531,8 @@ public partial class AppSettingsTemplateTests
     /// <summary>A list of client secrets (Shopify's app secrets: one signs the token grant, all verify webhooks).</summary>
     [GeneratedRegex(@"^\w+?__ClientSecrets__\d+$")]
     private static partial Regex ClientSecretSlot();
+
+    /// <summary>A list of webhook verifier tokens (QuickBooks': the HMAC keys of Intuit's webhooks, several while rotating).</summary>
+    [GeneratedRegex(@"^\w+?__WebhookVerifierTokens__\d+$")]
+    private static partial Regex VerifierTokenSlot();
 }

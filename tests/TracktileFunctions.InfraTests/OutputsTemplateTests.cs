@@ -9,6 +9,8 @@ public class OutputsTemplateTests
     [InlineData("/api/webhooks/businesscentral")]
     [InlineData("/api/webhooks/shopify")]
     [InlineData("/api/webhooks/shiphero")]
+    [InlineData("/api/webhooks/quickbooks")]
+    [InlineData("/api/connect/quickbooks/callback")]
     public async Task Outputs_Template_IncludeWebhookUrl(string path)
     {
         var outputs = (await CompiledTemplate.LoadAsync()).Outputs;

@@ -38,11 +38,14 @@ public class RoleAssignmentTemplateTests
         Assert.Equal("ServicePrincipal", (string?)assignment["properties"]?["principalType"]);
     }
 
+    /// <summary>When the app writes secrets of its own: with ShipHero (its tokens, its webhooks' secrets) or QuickBooks (the connection's tokens).</summary>
+    public const string AppWritesSecrets = "or(not(empty(parameters('shipHeroUsername'))), not(empty(parameters('quickBooksClientId'))))";
+
     [Fact]
-    public async Task SecretsOfficer_AppIdentity_IsGrantedOnTheVaultOnlyWithShipHero()
+    public async Task SecretsOfficer_AppIdentity_IsGrantedOnTheVaultOnlyWithShipHeroOrQuickBooks()
     {
         // With ShipHero the app writes secrets (the API user's tokens, each webhook's shared secret revealed once) to the
-        // vault; without it, reading them is all it needs.
+        // vault, with QuickBooks the connection's OAuth tokens (rotated by Intuit); without either, reading is all it needs.
         var template = await CompiledTemplate.LoadAsync();
         var identity = FunctionAppTemplateTests.AppIdentity(template.Single("Microsoft.Web/sites"));
         var vault = CompiledTemplate.Expression((string)template.Single("Microsoft.KeyVault/vaults")["name"]!);
@@ -50,7 +53,7 @@ public class RoleAssignmentTemplateTests
         var assignment = Assert.Single(template.OfType("Microsoft.Authorization/roleAssignments"), r =>
             Role(r).Contains(KeyVaultSecretsOfficer, StringComparison.OrdinalIgnoreCase) && Principal(r).Contains($"reference({identity}", StringComparison.Ordinal));
         Assert.EndsWith(".principalId]", Principal(assignment), StringComparison.Ordinal);
-        Assert.Equal("[not(empty(parameters('shipHeroUsername')))]", (string?)assignment["condition"]);
+        Assert.Equal($"[{AppWritesSecrets}]", template.InlineVariables((string?)assignment["condition"] ?? ""));
         var scope = (string?)assignment["scope"] ?? "";
         Assert.Contains("Microsoft.KeyVault/vaults", scope, StringComparison.Ordinal);
         Assert.Contains(vault, scope, StringComparison.Ordinal);
