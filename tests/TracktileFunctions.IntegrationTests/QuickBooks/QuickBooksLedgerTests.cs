@@ -239,6 +239,58 @@ public sealed class QuickBooksLedgerTests(AzuriteFixture azurite, ITestOutputHel
     }
 
     [Fact]
+    public async Task Calls_MoreInFlightThanQuickBooksAllows_ThrottledThenWaitedOutWithoutRetryAfter()
+    {
+        await ConnectAsync();
+        State.QuickBooksMaxConcurrent = 2;
+        State.QuickBooksProcessingDelay = TimeSpan.FromMilliseconds(300);
+        var client = App.GetRequiredService<QuickBooksClient>();
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => client.QueryAsync("Account", "select * from Account", CancellationToken.None)));
+
+        Assert.All(answers, a => Assert.NotEmpty(a));
+        Assert.True(State.QuickBooksThrottledCount > 0, "QuickBooks answered 429 to some");
+        Assert.True(State.QuickBooksMaxObservedInFlight <= 2, $"in flight at QuickBooks: {State.QuickBooksMaxObservedInFlight}");
+    }
+
+    [Fact]
+    public async Task Secrets_ThroughConnectRefreshRevocationAndPoison_NeverInLogsOrReasons()
+    {
+        var store = App.GetRequiredService<ISecretStore>();
+        var tokens = new HashSet<string>(StringComparer.Ordinal);
+        async Task KeepTokensAsync()
+        {
+            using var saved = JsonDocument.Parse((await store.GetAsync(QuickBooksConnection.SecretName, CancellationToken.None))!);
+            tokens.Add(saved.RootElement.GetProperty("AccessToken").GetString()!);
+            tokens.Add(saved.RootElement.GetProperty("RefreshToken").GetString()!);
+        }
+
+        await ConnectAsync();
+        await KeepTokensAsync();
+        State.ExpireQuickBooksAccessTokens();
+        await App.GetRequiredService<QuickBooksClient>().QueryAsync("Account", "select * from Account", CancellationToken.None);
+        await KeepTokensAsync();
+        State.RevokeQuickBooksConnection();
+        State.ExpireQuickBooksAccessTokens();
+        await IndexProductsAsync();
+        await StartFunctionAsync("QuickBooksInvoicesFunction");
+        await PostTracktileAsync(Completed("evt_completed"));
+        await Eventually.UntilAsync(async () => (await FailuresAsync(QueueNames.QuickBooksInvoices)).Any(f => f.GetBoolean("Poisoned") == true),
+            TimeSpan.FromSeconds(60), "the event is poisoned");
+
+        tokens.RemoveWhere(t => t.Length == 0);
+        Assert.True(tokens.Count >= 3, "an access token, a refresh token, and the refreshed access token");
+        var reasons = string.Join("\n", (await FailuresAsync(QueueNames.QuickBooksInvoices)).Select(f => f.GetString("Reason")));
+        var logs = string.Join("\n", Logs.Lines);
+        Assert.Contains("QuickBooks", logs, StringComparison.Ordinal);
+        foreach (var secret in tokens.Append(SandboxState.QuickBooksClientSecret).Append(SandboxState.QuickBooksDefaultVerifierToken))
+        {
+            Assert.DoesNotContain(secret, logs, StringComparison.Ordinal);
+            Assert.DoesNotContain(secret, reasons, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task Webhook_BadOrMissingSignature_401AndNothingQueued()
     {
         await ConnectAsync();
@@ -250,6 +302,10 @@ public sealed class QuickBooksLedgerTests(AzuriteFixture azurite, ITestOutputHel
         Assert.Equal((401, 401), (forged.StatusCode, unsigned.StatusCode));
         Assert.Equal(0, await Azurite.MessageCountAsync(QueueNames.QuickBooksEvents));
     }
+
+    private CapturedLogs Logs { get; } = new();
+
+    protected override void ConfigureServices(IServiceCollection services) => services.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(Logs);
 
     private static string ItemOf(JsonNode line) => line["SalesItemLineDetail"]!["ItemRef"]!["value"]!.GetValue<string>();
 
