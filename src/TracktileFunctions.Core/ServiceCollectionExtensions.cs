@@ -53,7 +53,13 @@ public static class ServiceCollectionExtensions
 
         // Webhook ingress.
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<WebhookSourceOptions>, WebhookSourceOptionsValidator>());
-        services.AddWebhookSource(WebhookSources.Tracktile, "Tracktile:Webhook", EventRouter.TracktileDefaults, _ => { });
+        // Tracktile's webhooks: the secrets in settings, and those the app stored when it registered or rotated its hooks.
+        services.AddOptions<TracktileHooksOptions>().BindConfiguration(TracktileHooksOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton(sp => new TracktileHookSecrets(sp.GetRequiredService<ISecretStore>(), sp.GetRequiredService<SyncStateStore>(),
+            sp.GetRequiredService<IOptions<TracktileHooksOptions>>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddWebhookSource(WebhookSources.Tracktile, "Tracktile:Webhook", EventRouter.TracktileDefaults, _ => { },
+            stored: sp => sp.GetRequiredService<TracktileHookSecrets>());
+        services.AddTransient<TracktileWebhookSetup>();
 
         // Outbound clients: typed HttpClients with timeouts, retries (Retry-After honoured) and a concurrency cap.
         services.AddOptions<TracktileClientOptions>().BindConfiguration(TracktileClientOptions.SectionName)

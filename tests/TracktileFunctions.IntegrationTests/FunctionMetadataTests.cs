@@ -36,7 +36,7 @@ public sealed class FunctionMetadataTests
                 "ReplayPoisonFunction", "ShipHeroEventsFunction", "ShipHeroReconciliationFunction", "ShipHeroShipmentsFunction", "ShipHeroStockFunction",
                 "ShipHeroWebhookFunction", "ShipHeroWebhooksHttpFunction", "ShipmentEventsFunction", "ShopifyOrdersFunction", "ShopifyReconciliationFunction", "ShopifyStockFunction",
                 "ShopifyStockRepairFunction", "ShopifyStockRepairHttpFunction", "ShopifySubscriptionsHttpFunction", "ShopifyWebhookFunction",
-                "StoreProductsFunction", "TracktileCustomerEventsFunction", "TracktileWebhookFunction",
+                "StoreProductsFunction", "TracktileCustomerEventsFunction", "TracktileRotateHttpFunction", "TracktileSetupHttpFunction", "TracktileWebhookFunction",
             },
             Functions.Value.Keys.Order(StringComparer.Ordinal));
 
@@ -52,6 +52,8 @@ public sealed class FunctionMetadataTests
     [InlineData("BusinessCentralSubscriptionsHttpFunction", "businesscentral/subscriptions", "Function")]
     [InlineData("ProductSyncHttpFunction", "sync/products", "Function")]
     [InlineData("ReplayPoisonFunction", "ops/replay/{queue}", "Function")]
+    [InlineData("TracktileSetupHttpFunction", "setup/tracktile", "Function")]
+    [InlineData("TracktileRotateHttpFunction", "setup/tracktile/rotate", "Function")]
     public void Metadata_HttpTrigger_HasRoutePostOnlyAndAuthLevel(string function, string route, string authLevel)
     {
         var trigger = Trigger(function);

@@ -38,6 +38,7 @@ internal static class TestApp
             ["Processing:RetryBaseDelaySeconds"] = "0", // retries at once, as the tests' queue options do
             ["Processing:RetryMaxDelaySeconds"] = "0",
             ["Processing:MaxAttempts"] = "5",
+            ["Tracktile:Hooks:SecretRefreshSeconds"] = "0.2", // a bad signature waits for two reads of the stored secrets: keep it short
             ["Erp:Inventory:Locations:node_rcv"] = "WH1/RECEIVING",
             ["Erp:Inventory:Locations:node_line1"] = "WH1/LINE1",
             ["Erp:Inventory:Locations:node_ship"] = "WH1/SHIPPING",

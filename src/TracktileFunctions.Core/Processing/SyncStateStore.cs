@@ -166,6 +166,23 @@ public sealed class SyncStateStore(LazyTable table, TimeProvider timeProvider)
             return null;
         }, cancellationToken).ConfigureAwait(false);
 
+    /// <summary>Every record of <paramref name="scope"/> (one partition): for small scopes only, such as the app's webhook registrations.</summary>
+    public Task<List<SyncRecord>> ListAsync(string scope, CancellationToken cancellationToken)
+        => table.RunAsync(async t =>
+        {
+            var records = new List<SyncRecord>();
+            await foreach (var record in t.QueryAsync<SyncRecord>(r => r.PartitionKey == scope, cancellationToken: cancellationToken).ConfigureAwait(false))
+            {
+                records.Add(record);
+            }
+
+            return records;
+        }, cancellationToken);
+
+    /// <summary>Deletes the record of <paramref name="key"/> in <paramref name="scope"/>, if there is one.</summary>
+    public Task DeleteAsync(string scope, string key, CancellationToken cancellationToken)
+        => table.RunAsync(t => t.DeleteEntityAsync(scope, TableKeys.Escape(key), Azure.ETag.All, cancellationToken), cancellationToken);
+
     /// <summary>
     /// Saves <paramref name="record"/>: inserts it when its <see cref="SyncRecord.ETag"/> is empty, otherwise replaces
     /// the stored one only if it is unchanged since it was read.

@@ -93,6 +93,66 @@ public sealed class TracktileClient(HttpClient http, IOptions<TracktileClientOpt
         return [.. orders.Where(o => o.TryGetProperty("id", out _)).Select(o => o.GetProperty("id").ToString())];
     }
 
+    /// <summary>This app's view of Tracktile's webhook registrations (<c>GET /hooks</c>: a bare array or a <c>results</c> envelope).</summary>
+    public async Task<IReadOnlyList<TracktileHook>> ListHooksAsync(TracktileHooksOptions hooks, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(hooks);
+        using var response = await GetAsync(hooks.HooksPath, null, cancellationToken).ConfigureAwait(false);
+        var found = await JsonHttp.ReadAsync<JsonElement>(response, Error, cancellationToken).ConfigureAwait(false);
+        return [.. Items(found).Where(h => h.ValueKind == JsonValueKind.Object).Select(h => Hook(h, hooks)).Where(h => h is not null).Select(h => h!)];
+    }
+
+    /// <summary>
+    /// Creates a registration (<c>POST /hooks</c>, never retried blind: a lost answer leaves a registration whose secret
+    /// the app never saw, which the next setup finds and rotates) and returns it with the secret Tracktile reveals once.
+    /// </summary>
+    public async Task<(TracktileHook Hook, string Secret)> CreateHookAsync(TracktileHooksOptions hooks, string name, string url, string kind, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(hooks);
+        using var response = await JsonHttp.SendAsync(http, HttpMethod.Post, JsonHttp.Path(hooks.HooksPath), new { name, url, on = kind }, null, Error, cancellationToken)
+            .ConfigureAwait(false);
+        return await HookWithSecretAsync(response, hooks, "created", cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Rotates a registration's secret (<c>POST /hooks/{id}/rotate</c>: the old one stops at once) and returns the new one.</summary>
+    public async Task<(TracktileHook Hook, string Secret)> RotateHookAsync(TracktileHooksOptions hooks, string hookId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(hooks);
+        using var response = await JsonHttp.SendAsync(http, HttpMethod.Post, JsonHttp.Path(hooks.RotatePath, ("hookId", hookId)), null, null, Error, cancellationToken)
+            .ConfigureAwait(false);
+        return await HookWithSecretAsync(response, hooks, "rotated", cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Deletes a registration (<c>DELETE /hooks/{id}</c>); an unknown one is already gone.</summary>
+    public async Task DeleteHookAsync(TracktileHooksOptions hooks, string hookId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(hooks);
+        try
+        {
+            using var _ = await JsonHttp.SendAsync(http, HttpMethod.Delete, JsonHttp.Path(hooks.HookPath, ("hookId", hookId)), null, null, Error, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TracktileApiException ex) when (ex.Status == 404)
+        {
+        }
+    }
+
+    private static async Task<(TracktileHook Hook, string Secret)> HookWithSecretAsync(
+        HttpResponseMessage response, TracktileHooksOptions hooks, string what, CancellationToken cancellationToken)
+    {
+        var answer = await JsonHttp.ReadAsync<JsonElement>(response, Error, cancellationToken).ConfigureAwait(false);
+        var hook = answer.ValueKind == JsonValueKind.Object ? Hook(answer, hooks) : null;
+        var secret = answer.ValueKind == JsonValueKind.Object && answer.TryGetProperty("secret", out var s) && s.ValueKind == JsonValueKind.String ? s.GetString() : null;
+        return hook is not null && !string.IsNullOrEmpty(secret)
+            ? (hook, secret)
+            : throw new TracktileApiException((int)response.StatusCode, JsonHttp.MalformedResponse, null, $"the {what} registration has no {hooks.IdProperty} or no secret");
+    }
+
+    private static TracktileHook? Hook(JsonElement hook, TracktileHooksOptions hooks)
+    {
+        static string? Text(JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.ValueKind is JsonValueKind.String or JsonValueKind.Number ? v.ToString() : null;
+        return Text(hook, hooks.IdProperty) is { Length: > 0 } id ? new TracktileHook(id, Text(hook, "name"), Text(hook, "url"), Text(hook, "on")) : null;
+    }
+
     /// <summary>Sets an order's status (the path and method are settings; Tracktile does not document them).</summary>
     public async Task UpdateOrderStatusAsync(string orderId, string status, CancellationToken cancellationToken)
     {

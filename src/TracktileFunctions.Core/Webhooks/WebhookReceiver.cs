@@ -18,14 +18,22 @@ public sealed partial class WebhookReceiver
     private readonly EventPublisher _publisher;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
+    private readonly IWebhookSecretSource? _stored;
 
     /// <summary>Creates the receiver for <paramref name="source"/>.</summary>
+    /// <param name="source">The sender's name.</param>
+    /// <param name="options">Its settings (the configured secrets, routes, limits).</param>
+    /// <param name="publisher">Where accepted events go.</param>
+    /// <param name="timeProvider">The clock.</param>
+    /// <param name="logger">The log.</param>
+    /// <param name="stored">Secrets the app stored itself (registrations it made or rotated), accepted besides the configured ones.</param>
     public WebhookReceiver(
         string source,
         WebhookSourceOptions options,
         EventPublisher publisher,
         TimeProvider timeProvider,
-        ILogger<WebhookReceiver> logger)
+        ILogger<WebhookReceiver> logger,
+        IWebhookSecretSource? stored = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _source = source;
@@ -37,6 +45,7 @@ public sealed partial class WebhookReceiver
         _publisher = publisher;
         _timeProvider = timeProvider;
         _logger = logger;
+        _stored = stored;
     }
 
     /// <summary>The header that carries the signature.</summary>
@@ -50,7 +59,7 @@ public sealed partial class WebhookReceiver
     public async Task<HttpReply> ReceiveAsync(
         string? signatureHeader, long? contentLength, Stream body, CancellationToken cancellationToken)
     {
-        if (_verifier is null)
+        if (_verifier is null && _stored is null)
         {
             LogSourceOff(_source);
             return HttpReply.SourceOff;
@@ -63,10 +72,40 @@ public sealed partial class WebhookReceiver
             return HttpReply.TooLarge;
         }
 
-        var failure = _verifier.TryVerify(signatureHeader, raw.Span);
+        var failure = _verifier?.TryVerify(signatureHeader, raw.Memory.Span) ?? WebhookSignatureFailure.NoMatchingSignature;
+        StoredWebhookSecrets? stored = null;
+        if (failure == WebhookSignatureFailure.NoMatchingSignature && _stored is not null)
+        {
+            try
+            {
+                (failure, stored) = await VerifyStoredAsync(signatureHeader, raw.Memory, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                LogSecretsUnavailable(ex, _source);
+                return HttpReply.StorageUnavailable; // cannot tell: the sender retries, nothing is lost
+            }
+
+            if (_verifier is null && stored.All.Count == 0)
+            {
+                LogSourceOff(_source);
+                return HttpReply.SourceOff;
+            }
+        }
+
         if (failure != WebhookSignatureFailure.None)
         {
-            LogRejectedSignature(_source, failure, raw.Length);
+            if (stored is not null)
+            {
+                // Unverified, for the log only: the kind the body claims, and the registrations of that kind.
+                var claimed = ClaimedKind(raw.Span);
+                LogRejectedRegistration(_source, failure, raw.Length, claimed ?? "?", string.Join(',', stored.RegistrationsOf(claimed)) is { Length: > 0 } ids ? ids : "none");
+            }
+            else
+            {
+                LogRejectedSignature(_source, failure, raw.Length);
+            }
+
             return new HttpReply(401, WebhookSignatureFailures.Describe(failure));
         }
 
@@ -107,6 +146,54 @@ public sealed partial class WebhookReceiver
         LogAccepted(_source, envelope.Kind, envelope.Id, string.Join(',', route.Queues));
         return HttpReply.Accepted;
     }
+
+    /// <summary>
+    /// Checks the stored secrets: the cached ones, then, when none matches, the store read again (at most once per
+    /// refresh interval, so a burst of bad signatures costs one read), twice: a secret being stored by another instance
+    /// at this moment is found by the second read.
+    /// </summary>
+    private async Task<(WebhookSignatureFailure Failure, StoredWebhookSecrets Stored)> VerifyStoredAsync(
+        string? signatureHeader, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+    {
+        var tolerance = TimeSpan.FromSeconds(_options.ToleranceSeconds);
+        var current = await _stored!.GetAsync(refresh: false, cancellationToken).ConfigureAwait(false);
+        var failure = current.Verifier(tolerance, _timeProvider)?.TryVerify(signatureHeader, body.Span) ?? WebhookSignatureFailure.NoMatchingSignature;
+        for (var round = 0; failure == WebhookSignatureFailure.NoMatchingSignature && round < 2; round++)
+        {
+            var fresher = await _stored.GetAsync(refresh: true, cancellationToken).ConfigureAwait(false);
+            if (!ReferenceEquals(fresher, current))
+            {
+                current = fresher;
+                failure = current.Verifier(tolerance, _timeProvider)?.TryVerify(signatureHeader, body.Span) ?? WebhookSignatureFailure.NoMatchingSignature;
+            }
+        }
+
+        return (failure, current);
+    }
+
+    private string? ClaimedKind(ReadOnlySpan<byte> body)
+    {
+        try
+        {
+            var reader = new System.Text.Json.Utf8JsonReader(body, new System.Text.Json.JsonReaderOptions { MaxDepth = 4 });
+            using var document = System.Text.Json.JsonDocument.ParseValue(ref reader);
+            return document.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object
+                   && document.RootElement.TryGetProperty(_options.KindProperty, out var kind) && kind.ValueKind == System.Text.Json.JsonValueKind.String
+                   && kind.GetString() is { Length: <= EventEnvelope.MaxFieldLength } text
+                ? text
+                : null;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
+    }
+
+    [LoggerMessage(LogLevel.Warning, "Refused {Source} webhook: {SignatureFailure} ({BodyBytes} bytes); it claims kind {ClaimedKind}, whose registrations here are {Registrations}")]
+    private partial void LogRejectedRegistration(string source, WebhookSignatureFailure signatureFailure, int bodyBytes, string claimedKind, string registrations);
+
+    [LoggerMessage(LogLevel.Error, "Could not read the stored {Source} webhook secrets; answered 503 so the sender retries")]
+    private partial void LogSecretsUnavailable(Exception exception, string source);
 
     [LoggerMessage(LogLevel.Warning, "Refused {Source} webhook: the source has no secret configured, so it is off (404)")]
     private partial void LogSourceOff(string source);

@@ -10,12 +10,19 @@ namespace TracktileFunctions.Webhooks;
 public static class WebhookServiceCollectionExtensions
 {
     /// <summary>Registers a keyed <see cref="WebhookReceiver"/> for one sender, bound from <paramref name="section"/>.</summary>
+    /// <param name="services">The services.</param>
+    /// <param name="source">The sender's name (the receiver's key).</param>
+    /// <param name="section">Its configuration section.</param>
+    /// <param name="defaultRoutes">Its routes unless configured otherwise.</param>
+    /// <param name="defaults">Its other defaults.</param>
+    /// <param name="stored">The secrets the app stores itself for this sender, when it registers its webhooks.</param>
     public static void AddWebhookSource(
         this IServiceCollection services,
         string source,
         string section,
         IReadOnlyList<EventRoute> defaultRoutes,
-        Action<WebhookSourceOptions> defaults)
+        Action<WebhookSourceOptions> defaults,
+        Func<IServiceProvider, IWebhookSecretSource>? stored = null)
     {
         services.AddOptions<WebhookSourceOptions>(source)
             .Configure(defaults)
@@ -37,6 +44,7 @@ public static class WebhookServiceCollectionExtensions
             sp.GetRequiredService<IOptionsMonitor<WebhookSourceOptions>>().Get(source),
             sp.GetRequiredService<EventPublisher>(),
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILogger<WebhookReceiver>>()));
+            sp.GetRequiredService<ILogger<WebhookReceiver>>(),
+            stored?.Invoke(sp)));
     }
 }

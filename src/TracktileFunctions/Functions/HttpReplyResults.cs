@@ -17,6 +17,10 @@ internal static class HttpReplyResults
         return new ContentResult { StatusCode = response.StatusCode, Content = response.Body, ContentType = response.ContentType ?? "text/plain; charset=utf-8" };
     }
 
+    /// <summary>A setup's report: 200, 409 when nothing could be done, 502 when something failed.</summary>
+    public static IActionResult ToActionResult(this Tracktile.TracktileHooksReport report)
+        => new ObjectResult(report) { StatusCode = report.Skipped is not null ? 409 : report.Failed.Count > 0 ? 502 : 200 };
+
     /// <summary>Turns a connect flow's answer into a redirect or an HTML page.</summary>
     public static IActionResult ToActionResult(this QuickBooks.ConnectReply reply)
         => reply.Location is { } location

@@ -1,6 +1,4 @@
 using System.Text;
-using Azure.Storage.Blobs;
-using Azure.Storage.Queues;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using TracktileFunctions.Messaging;
@@ -28,9 +26,7 @@ public sealed class QuickBooksWebhookTests
           {"id":"146","operation":"Void","name":"Invoice","lastUpdated":"2025-09-08T20:53:00Z"}]}}]}
         """;
 
-    private static readonly EventPublisher Unreachable = new(
-        new QueueServiceClient(new Uri("http://127.0.0.1:9/devstoreaccount1"), new QueueClientOptions { Retry = { MaxRetries = 0 } }),
-        new PayloadStore(new BlobContainerClient(new Uri("http://127.0.0.1:9/devstoreaccount1/x"), new BlobClientOptions { Retry = { MaxRetries = 0 } })));
+    private static EventPublisher Unreachable => UnreachableStorage.Publisher;
 
     private static QuickBooksWebhook Webhook(params string[] tokens)
         => new(Unreachable, Options.Create(new QuickBooksOptions { ClientId = "client", WebhookVerifierTokens = [.. tokens] }), TimeProvider.System,

@@ -1,7 +1,5 @@
 using System.Text;
 using System.Text.Json;
-using Azure.Storage.Blobs;
-using Azure.Storage.Queues;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using TracktileFunctions.Messaging;
@@ -16,8 +14,7 @@ public sealed class ShipHeroWebhookTests
     private const string Secret = "shared-signature-secret";
     private static readonly byte[] Body = Encoding.UTF8.GetBytes("""{"webhook_type":"Shipment Update","fulfillment":{"shipment_id":1}}""");
 
-    private static readonly EventPublisher Unreachable = new(
-        new QueueServiceClient(new Uri("http://127.0.0.1:9/devstoreaccount1")), new PayloadStore(new BlobContainerClient(new Uri("http://127.0.0.1:9/devstoreaccount1/x"))));
+    private static EventPublisher Unreachable => UnreachableStorage.Publisher;
 
     private sealed class MemoryStore : ISecretStore
     {

@@ -1,7 +1,5 @@
 using System.Text;
 using System.Text.Json;
-using Azure.Storage.Blobs;
-using Azure.Storage.Queues;
 using Microsoft.Extensions.Logging.Abstractions;
 using TracktileFunctions.Messaging;
 using TracktileFunctions.Shopify;
@@ -15,8 +13,7 @@ public sealed class ShopifyWebhookTests
     private static readonly byte[] Body = Encoding.UTF8.GetBytes("""{"id":820982911946154508,"name":"#1001","line_items":[]}""");
 
     // Never contacted by the refusals below: a call would fail the test with a connection error.
-    private static readonly EventPublisher Unreachable = new(
-        new QueueServiceClient(new Uri("http://127.0.0.1:9/devstoreaccount1")), new PayloadStore(new BlobContainerClient(new Uri("http://127.0.0.1:9/devstoreaccount1/x"))));
+    private static EventPublisher Unreachable => UnreachableStorage.Publisher;
 
     private static ShopifyWebhook Webhook(ShopifyOptions? options = null)
         => new(Unreachable, Microsoft.Extensions.Options.Options.Create(options ?? Options()), TimeProvider.System, NullLogger<ShopifyWebhook>.Instance);
