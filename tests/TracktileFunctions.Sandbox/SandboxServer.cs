@@ -193,10 +193,15 @@ public sealed class SandboxServer : IAsyncDisposable
             fake.UseWhen(
                 context => context.Request.Path.StartsWithSegments(SandboxPaths.ShipHero, StringComparison.OrdinalIgnoreCase),
                 shiphero => shiphero.UseMiddleware<RecordingMiddleware>(new RecordingMiddleware.BodyFilter(ShipHeroRedaction.Redact)));
+            // Tracktile's hook answers reveal secrets (answers are never recorded); a request carrying one is recorded as ***.
+            fake.UseWhen(
+                context => IsTracktileHooks(context.Request.Path),
+                hooks => hooks.UseMiddleware<RecordingMiddleware>(new RecordingMiddleware.BodyFilter(TracktileHookRedaction.Redact)));
             fake.UseWhen(
                 context => !context.Request.Path.StartsWithSegments(SandboxPaths.Shopify, StringComparison.OrdinalIgnoreCase)
                            && !context.Request.Path.StartsWithSegments(SandboxPaths.ShipHero, StringComparison.OrdinalIgnoreCase)
-                           && !QboPaths.Is(context.Request.Path),
+                           && !QboPaths.Is(context.Request.Path)
+                           && !IsTracktileHooks(context.Request.Path),
                 others => others.UseMiddleware<RecordingMiddleware>());
             fake.UseMiddleware<FaultMiddleware>();
             fake.UseWhen(
@@ -220,4 +225,7 @@ public sealed class SandboxServer : IAsyncDisposable
         AdminEndpoints.Map(app);
         return app;
     }
+
+    private static bool IsTracktileHooks(PathString path)
+        => path.StartsWithSegments(SandboxPaths.Tracktile + "/hooks", StringComparison.OrdinalIgnoreCase);
 }

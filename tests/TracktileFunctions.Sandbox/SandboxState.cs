@@ -130,7 +130,7 @@ public sealed partial class SandboxState
     /// data, tokens, subscriptions and settings (back to the seeded company and the server's options), and Shopify's
     /// (back to the two seeded shops with their locations and static token), and ShipHero's (no products, orders,
     /// webhooks or tokens; default credits and settings), and QuickBooks' (the seeded company and app, no tokens, default
-    /// settings).
+    /// settings), and Tracktile's webhook registrations (no hooks, deliveries or rotations; ids from <c>hook_1</c> again).
     /// </summary>
     public void Reset()
     {
@@ -142,6 +142,7 @@ public sealed partial class SandboxState
             _productPagination = ProductPagination.BareArray;
             _latency = null;
             ResetTracktile();
+            ResetTracktileHooks();
             ResetErp();
             ResetBusinessCentral();
             ResetShopify();

@@ -34,6 +34,7 @@ internal static class TracktileEndpoints
             ? Results.Json(shipment, SandboxJson.Options)
             : SandboxErrors.Tracktile(StatusCodes.Status404NotFound, $"Shipment '{shipmentId}' not found."));
         tracktile.MapPatch("/shipments/{shipmentId}", PatchShipmentAsync);
+        TracktileHookEndpoints.Map(tracktile);
         app.MapFallback(SandboxPaths.Tracktile + "/{**path}", () => SandboxErrors.Tracktile(StatusCodes.Status404NotFound, "No such endpoint."));
     }
 
