@@ -55,8 +55,7 @@ public static class ServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<WebhookSourceOptions>, WebhookSourceOptionsValidator>());
         // Tracktile's webhooks: the secrets in settings, and those the app stored when it registered or rotated its hooks.
         services.AddOptions<TracktileHooksOptions>().BindConfiguration(TracktileHooksOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton(sp => new TracktileHookSecrets(sp.GetRequiredService<ISecretStore>(), sp.GetRequiredService<SyncStateStore>(),
-            sp.GetRequiredService<IOptions<TracktileHooksOptions>>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<TracktileHookSecrets>();
         services.AddWebhookSource(WebhookSources.Tracktile, "Tracktile:Webhook", EventRouter.TracktileDefaults, _ => { },
             stored: sp => sp.GetRequiredService<TracktileHookSecrets>());
         services.AddTransient<TracktileWebhookSetup>();

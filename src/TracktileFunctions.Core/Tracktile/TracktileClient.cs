@@ -93,13 +93,20 @@ public sealed class TracktileClient(HttpClient http, IOptions<TracktileClientOpt
         return [.. orders.Where(o => o.TryGetProperty("id", out _)).Select(o => o.GetProperty("id").ToString())];
     }
 
-    /// <summary>This app's view of Tracktile's webhook registrations (<c>GET /hooks</c>: a bare array or a <c>results</c> envelope).</summary>
+    /// <summary>
+    /// Tracktile's webhook registrations (<c>GET /hooks</c>: a bare array or a <c>results</c> envelope). An entry without
+    /// the id (<see cref="TracktileHooksOptions.IdProperty"/>) makes the whole list unusable: a failure naming the setting.
+    /// </summary>
     public async Task<IReadOnlyList<TracktileHook>> ListHooksAsync(TracktileHooksOptions hooks, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(hooks);
         using var response = await GetAsync(hooks.HooksPath, null, cancellationToken).ConfigureAwait(false);
         var found = await JsonHttp.ReadAsync<JsonElement>(response, Error, cancellationToken).ConfigureAwait(false);
-        return [.. Items(found).Where(h => h.ValueKind == JsonValueKind.Object).Select(h => Hook(h, hooks)).Where(h => h is not null).Select(h => h!)];
+        var listed = Items(found).Where(h => h.ValueKind == JsonValueKind.Object).Select(h => Hook(h, hooks)).ToList();
+        return listed.Contains(null)
+            ? throw new TracktileApiException((int)response.StatusCode, JsonHttp.MalformedResponse, null,
+                $"{listed.Count(h => h is null)} listed registrations have no '{hooks.IdProperty}' (check Tracktile:Hooks:IdProperty)")
+            : [.. listed.Select(h => h!)];
     }
 
     /// <summary>

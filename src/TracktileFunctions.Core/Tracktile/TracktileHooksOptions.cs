@@ -15,18 +15,22 @@ public sealed class TracktileHooksOptions : IValidatableObject
     public List<string> Kinds { get; set; } = [];
 
     /// <summary>
-    /// The kinds a wildcard route stands for (a hook listens to one kind). Tracktile documents <c>inventory.received</c>
-    /// and <c>inventory.produced</c>; the other inventory kinds are named but not spelt out in its docs.
+    /// The kinds a wildcard route stands for (a hook listens to one kind): Tracktile's documented order and shipment kinds,
+    /// <c>inventory.received</c> and <c>inventory.produced</c>; the other inventory kinds are named but not spelt out in its docs.
     /// </summary>
     public List<string> WildcardKinds { get; set; } =
-        ["inventory.received", "inventory.produced", "inventory.moved", "inventory.modified", "inventory.destroyed"];
+    [
+        "order.status.changed",
+        "shipment.created", "shipment.updated", "shipment.status.changed", "shipment.items.assigned", "shipment.deleted",
+        "inventory.received", "inventory.produced", "inventory.moved", "inventory.modified", "inventory.destroyed",
+    ];
 
     /// <summary>The start of each registration's name (the kind follows).</summary>
     [Required]
     public string NamePrefix { get; set; } = "TracktileFunctions";
 
     /// <summary>How often at most the webhook receiver reads the stored secrets again when a signature matches none (seconds).</summary>
-    [Range(0.1, 60)]
+    [Range(0.1, 5)]
     public double SecretRefreshSeconds { get; set; } = 2;
 
     /// <summary>Lists, and creates, registrations (documented: <c>GET</c> and <c>POST /hooks</c>).</summary>

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using TracktileFunctions.Processing;
 using Microsoft.Extensions.Options;
 using TracktileFunctions.Webhooks;
 
@@ -26,8 +27,8 @@ public sealed record TracktileHooksReport(
 /// it twice changes nothing the second time. <see cref="RotateAsync"/> rotates the app's registrations, one or all.
 /// </summary>
 public sealed partial class TracktileWebhookSetup(
-    TracktileClient tracktile, TracktileHookSecrets secrets, IOptions<TracktileHooksOptions> options, IOptionsMonitor<WebhookSourceOptions> sources,
-    ILogger<TracktileWebhookSetup> logger)
+    TracktileClient tracktile, TracktileHookSecrets secrets, SyncStateStore state, IOptions<TracktileHooksOptions> options,
+    IOptionsMonitor<WebhookSourceOptions> sources, ILogger<TracktileWebhookSetup> logger)
 {
     private readonly TracktileHooksOptions _options = options.Value;
 
@@ -57,7 +58,7 @@ public sealed partial class TracktileWebhookSetup(
         return [.. kinds];
     }
 
-    /// <summary>Registers what is missing; answers what it found, created, kept and rotated.</summary>
+    /// <summary>Registers what is missing; answers what it found, created, kept and rotated. One setup or rotation at a time.</summary>
     public async Task<TracktileHooksReport> EnsureAsync(CancellationToken cancellationToken)
     {
         if (_options.WebhookUrl is not { Length: > 0 } url)
@@ -65,70 +66,103 @@ public sealed partial class TracktileWebhookSetup(
             return new TracktileHooksReport(0, [], [], [], [], [], "Tracktile:Hooks:WebhookUrl is not set (this app's public https://<app>/api/webhooks/tracktile)");
         }
 
+        return await UnderSetupLockAsync("setup", () => EnsureLockedAsync(url, cancellationToken), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Rotates the app's registrations (<paramref name="hookId"/>: only that one), storing each new secret at once.</summary>
+    public Task<TracktileHooksReport> RotateAsync(string? hookId, CancellationToken cancellationToken)
+        => UnderSetupLockAsync("rotate", () => RotateLockedAsync(hookId, cancellationToken), cancellationToken);
+
+    /// <summary>
+    /// Runs under the setup's lock: two setups at once would make two registrations per kind. The receivers see the lock
+    /// held and read the store once more before refusing a signature (a secret may be landing at that moment).
+    /// </summary>
+    private Task<TracktileHooksReport> UnderSetupLockAsync(string what, Func<Task<TracktileHooksReport>> body, CancellationToken cancellationToken)
+        => state.UnderLockAsync(TracktileHookSecrets.SetupScope, TracktileHookSecrets.SetupKey, $"{what}/{Guid.NewGuid():N}",
+            async record => ((SyncRecord?)null, await body().ConfigureAwait(false)), cancellationToken);
+
+    private async Task<TracktileHooksReport> EnsureLockedAsync(string url, CancellationToken cancellationToken)
+    {
         IReadOnlyList<TracktileHook> existing;
+        Dictionary<string, SyncRecord> records;
         try
         {
             existing = await tracktile.ListHooksAsync(_options, cancellationToken).ConfigureAwait(false);
+            records = (await secrets.RegistrationsAsync(cancellationToken).ConfigureAwait(false)).ToDictionary(r => r.Key, StringComparer.Ordinal);
         }
-        catch (TracktileApiException ex)
+        catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            return new TracktileHooksReport(0, [], [], [], [], [$"listing the registrations: {ex.Message}"]);
+            return new TracktileHooksReport(0, [], [], [], [], [$"listing the registrations: {(ex is TracktileApiException ? ex.Message : ex.GetType().Name)}"]);
         }
 
         var (created, kept, rotated, elsewhere, failed) = (new List<string>(), new List<string>(), new List<string>(), new List<string>(), new List<string>());
-        var records = (await secrets.RegistrationsAsync(cancellationToken).ConfigureAwait(false)).ToDictionary(r => r.Key, StringComparer.Ordinal);
-        foreach (var stale in records.Keys.Where(id => existing.All(h => h.Id != id)).ToList())
-        {
-            await secrets.ForgetAsync(stale, cancellationToken).ConfigureAwait(false); // deleted in Tracktile
-        }
-
         foreach (var kind in Kinds())
         {
-            elsewhere.AddRange(existing.Where(h => h.Kind == kind && !Same(h.Url, url)).Select(h => $"{kind}: {h.Id} -> {h.Url}"));
-            var mine = existing.Where(h => h.Kind == kind && Same(h.Url, url)).ToList();
+            // Ours: pointing here, or known to the app (Tracktile may list a registration without its url or kind).
+            bool Mine(TracktileHook h) => records.TryGetValue(h.Id, out var r) ? (h.Kind ?? r.TargetId) == kind : h.Kind == kind && Same(h.Url, url);
+            elsewhere.AddRange(existing.Where(h => h.Kind == kind && !Mine(h) && !Same(h.Url, url)).Select(h => $"{kind}: {h.Id} -> {Display(h.Url)}"));
             try
             {
-                if (mine.FirstOrDefault(h => records.ContainsKey(h.Id)) is { } known && await secrets.HasSecretAsync(known.Id, cancellationToken).ConfigureAwait(false))
+                var mine = existing.Where(Mine).ToList();
+                if (mine.Count == 0)
                 {
-                    kept.Add($"{kind}: {known.Id}");
+                    created.Add(await CreateAsync(kind, url, cancellationToken).ConfigureAwait(false));
+                    continue;
                 }
-                else if (mine.FirstOrDefault() is { } unknown)
-                {
-                    var (hook, secret) = await tracktile.RotateHookAsync(_options, unknown.Id, cancellationToken).ConfigureAwait(false);
-                    await secrets.SaveAsync(hook with { Kind = hook.Kind ?? kind, Url = hook.Url ?? unknown.Url }, secret, cancellationToken).ConfigureAwait(false);
-                    rotated.Add($"{kind}: {unknown.Id} (it pointed here, but its secret was not stored)");
-                    LogRotated(kind, unknown.Id);
-                }
-                else
-                {
-                    var (hook, secret) = await tracktile.CreateHookAsync(_options, $"{_options.NamePrefix} {kind}", url, kind, cancellationToken).ConfigureAwait(false);
-                    try
-                    {
-                        await secrets.SaveAsync(hook with { Kind = hook.Kind ?? kind, Url = hook.Url ?? url }, secret, cancellationToken).ConfigureAwait(false);
-                    }
-                    catch (Exception ex) when (ex is not OperationCanceledException)
-                    {
-                        // A registration whose secret is lost would be refused forever: remove it, so the next run makes it again.
-                        await tracktile.DeleteHookAsync(_options, hook.Id, cancellationToken).ConfigureAwait(false);
-                        failed.Add($"{kind}: its secret could not be stored ({ex.GetType().Name}: check Secrets:KeyVaultUri and the app's permission to set secrets); the registration was removed, run this again");
-                        continue;
-                    }
 
-                    created.Add($"{kind}: {hook.Id}");
-                    LogCreated(kind, hook.Id);
+                foreach (var hook in mine)
+                {
+                    if (records.ContainsKey(hook.Id) && await secrets.HasSecretAsync(hook.Id, cancellationToken).ConfigureAwait(false))
+                    {
+                        kept.Add($"{kind}: {hook.Id}");
+                    }
+                    else
+                    {
+                        // It points here, but the app never saw its secret (made by hand, a create whose answer was lost):
+                        // every delivery would be refused. Tracktile reveals a secret only on create or rotate.
+                        await RotateOneAsync(hook.Id, kind, hook.Url ?? url).ConfigureAwait(false);
+                        rotated.Add($"{kind}: {hook.Id} (it pointed here, but its secret was not stored)");
+                    }
                 }
             }
-            catch (TracktileApiException ex)
+            catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                failed.Add($"{kind}: {ex.Message}");
+                failed.Add($"{kind}: {(ex is TracktileApiException ? ex.Message : ex.GetType().Name)}");
             }
         }
 
         return new TracktileHooksReport(existing.Count, created, kept, rotated, elsewhere, failed);
     }
 
-    /// <summary>Rotates the app's registrations (<paramref name="hookId"/>: only that one), storing each new secret at once.</summary>
-    public async Task<TracktileHooksReport> RotateAsync(string? hookId, CancellationToken cancellationToken)
+    private async Task<string> CreateAsync(string kind, string url, CancellationToken cancellationToken)
+    {
+        var (hook, secret) = await tracktile.CreateHookAsync(_options, $"{_options.NamePrefix} {kind}", url, kind, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await secrets.SaveAsync(hook with { Kind = hook.Kind ?? kind, Url = hook.Url ?? url }, secret).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // A registration whose secret is lost would be refused forever: remove it, so the next run makes it again.
+            await tracktile.DeleteHookAsync(_options, hook.Id, CancellationToken.None).ConfigureAwait(false);
+            throw new InvalidOperationException(
+                $"its secret could not be stored ({ex.GetType().Name}: check Secrets:KeyVaultUri and the app's permission to set secrets); the registration was removed, run this again");
+        }
+
+        LogCreated(kind, hook.Id);
+        return $"{kind}: {hook.Id}";
+    }
+
+    /// <summary>Rotates one registration and stores its new secret; not cancellable once sent (Tracktile kills the old secret at once).</summary>
+    private async Task RotateOneAsync(string hookId, string? kind, string? url)
+    {
+        using var bounded = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        var (hook, secret) = await tracktile.RotateHookAsync(_options, hookId, bounded.Token).ConfigureAwait(false);
+        await secrets.SaveAsync(hook with { Kind = hook.Kind ?? kind, Url = hook.Url ?? url }, secret).ConfigureAwait(false);
+        LogRotated(kind ?? "?", hookId);
+    }
+
+    private async Task<TracktileHooksReport> RotateLockedAsync(string? hookId, CancellationToken cancellationToken)
     {
         var records = await secrets.RegistrationsAsync(cancellationToken).ConfigureAwait(false);
         var chosen = records.Where(r => hookId is null || r.Key == hookId).ToList();
@@ -141,30 +175,29 @@ public sealed partial class TracktileWebhookSetup(
         var (rotated, failed) = (new List<string>(), new List<string>());
         foreach (var record in chosen)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             try
             {
-                var (hook, secret) = await tracktile.RotateHookAsync(_options, record.Key, cancellationToken).ConfigureAwait(false);
-                try
-                {
-                    await secrets.SaveAsync(hook with { Kind = hook.Kind ?? record.TargetId, Url = hook.Url ?? record.Status }, secret, cancellationToken).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    failed.Add($"{record.TargetId}: {record.Key}: rotated, but the new secret could not be stored ({ex.GetType().Name}); deliveries are refused until it is rotated again");
-                    continue;
-                }
-
+                await RotateOneAsync(record.Key, record.TargetId, record.Status).ConfigureAwait(false);
                 rotated.Add($"{record.TargetId}: {record.Key}");
-                LogRotated(record.TargetId ?? "?", record.Key);
             }
-            catch (TracktileApiException ex)
+            catch (TracktileApiException ex) when (ex.Status == 404)
             {
-                failed.Add($"{record.TargetId}: {record.Key}: {ex.Message}");
+                await secrets.ForgetAsync(record.Key, CancellationToken.None).ConfigureAwait(false);
+                failed.Add($"{record.TargetId}: {record.Key}: it is no longer in Tracktile (forgotten; run setup to register the kind again)");
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                failed.Add($"{record.TargetId}: {record.Key}: {(ex is TracktileApiException ? ex.Message : ex.GetType().Name)}; run setup to rotate it again");
             }
         }
 
         return new TracktileHooksReport(records.Count, [], [], rotated, [], failed);
     }
+
+    /// <summary>A URL without its query or user info (another service's hook may carry a key there).</summary>
+    private static string Display(string? url)
+        => Uri.TryCreate(url, UriKind.Absolute, out var uri) ? uri.GetLeftPart(UriPartial.Path) : "(no url)";
 
     private static bool Same(string? a, string b)
         => a is not null && string.Equals(a.TrimEnd('/'), b.TrimEnd('/'), StringComparison.OrdinalIgnoreCase);

@@ -18,27 +18,33 @@ public interface IWebhookSecretSource
 public sealed record StoredWebhookSecret(string RegistrationId, string Kind, string Secret);
 
 /// <summary>A set of stored secrets, with the verifier made from them (made once per set).</summary>
-public sealed class StoredWebhookSecrets(IReadOnlyList<StoredWebhookSecret> secrets)
+public sealed record StoredWebhookSecrets(IReadOnlyList<StoredWebhookSecret> Secrets)
 {
     private WebhookSignatureVerifier? _verifier;
+
+    /// <summary>
+    /// Whether registrations are being made or rotated right now: a signature that matches none may be one whose secret is
+    /// being stored at this moment, so it is worth one more read of the store before it is refused.
+    /// </summary>
+    public bool SetupRunning { get; init; }
 
     /// <summary>No secret stored.</summary>
     public static StoredWebhookSecrets None { get; } = new([]);
 
     /// <summary>The secrets.</summary>
-    public IReadOnlyList<StoredWebhookSecret> All => secrets;
+    public IReadOnlyList<StoredWebhookSecret> All => Secrets;
 
     /// <summary>The registrations of <paramref name="kind"/> (for a refusal's log line).</summary>
-    public IEnumerable<string> RegistrationsOf(string? kind) => secrets.Where(s => s.Kind == kind).Select(s => s.RegistrationId).Distinct(StringComparer.Ordinal);
+    public IEnumerable<string> RegistrationsOf(string? kind) => Secrets.Where(s => s.Kind == kind).Select(s => s.RegistrationId).Distinct(StringComparer.Ordinal);
 
     /// <summary>The verifier of these secrets; null when there are none.</summary>
     public WebhookSignatureVerifier? Verifier(TimeSpan tolerance, TimeProvider timeProvider)
-        => secrets.Count == 0 ? null : _verifier ??= new WebhookSignatureVerifier(secrets.Select(s => s.Secret), tolerance, timeProvider);
+        => Secrets.Count == 0 ? null : _verifier ??= new WebhookSignatureVerifier(Secrets.Select(s => s.Secret), tolerance, timeProvider);
 
     /// <summary>Whether <paramref name="other"/> holds the same secrets.</summary>
     public bool SameAs(StoredWebhookSecrets other)
     {
         ArgumentNullException.ThrowIfNull(other);
-        return secrets.Count == other.All.Count && secrets.Zip(other.All).All(p => p.First == p.Second);
+        return Secrets.Count == other.All.Count && Secrets.Zip(other.All).All(p => p.First == p.Second);
     }
 }

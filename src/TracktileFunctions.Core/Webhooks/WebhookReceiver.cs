@@ -149,8 +149,8 @@ public sealed partial class WebhookReceiver
 
     /// <summary>
     /// Checks the stored secrets: the cached ones, then, when none matches, the store read again (at most once per
-    /// refresh interval, so a burst of bad signatures costs one read), twice: a secret being stored by another instance
-    /// at this moment is found by the second read.
+    /// refresh interval, so a burst of bad signatures costs one read), and once more while a setup or rotation is running:
+    /// a secret being stored by another instance at this moment is found by the second read.
     /// </summary>
     private async Task<(WebhookSignatureFailure Failure, StoredWebhookSecrets Stored)> VerifyStoredAsync(
         string? signatureHeader, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
@@ -158,7 +158,8 @@ public sealed partial class WebhookReceiver
         var tolerance = TimeSpan.FromSeconds(_options.ToleranceSeconds);
         var current = await _stored!.GetAsync(refresh: false, cancellationToken).ConfigureAwait(false);
         var failure = current.Verifier(tolerance, _timeProvider)?.TryVerify(signatureHeader, body.Span) ?? WebhookSignatureFailure.NoMatchingSignature;
-        for (var round = 0; failure == WebhookSignatureFailure.NoMatchingSignature && round < 2; round++)
+        // One more read of the store; a second only while a setup or rotation is running (a secret may be landing now).
+        for (var round = 0; failure == WebhookSignatureFailure.NoMatchingSignature && (round == 0 || (round == 1 && current.SetupRunning)); round++)
         {
             var fresher = await _stored.GetAsync(refresh: true, cancellationToken).ConfigureAwait(false);
             if (!ReferenceEquals(fresher, current))

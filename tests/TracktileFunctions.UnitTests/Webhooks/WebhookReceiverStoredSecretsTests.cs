@@ -72,9 +72,20 @@ public sealed class WebhookReceiverStoredSecretsTests
     }
 
     [Fact]
-    public async Task ReceiveAsync_SecretNobodyStored_401AfterReadingTheStoreTwice()
+    public async Task ReceiveAsync_SecretNobodyStored_401AfterOneMoreReadOfTheStore()
     {
         var source = new Source(new StoredWebhookSecret("hook_1", "order.status.changed", "stored-secret"));
+
+        var reply = await SendAsync(Receiver(source, "configured-secret"), "forged-secret");
+
+        Assert.Equal(401, reply.StatusCode);
+        Assert.Equal(1, source.Refreshes);
+    }
+
+    [Fact]
+    public async Task ReceiveAsync_SecretNobodyStoredWhileASetupRuns_401AfterTwoMoreReads()
+    {
+        var source = new Source() { Next = new StoredWebhookSecrets([new StoredWebhookSecret("hook_1", "order.status.changed", "stored-secret")]) { SetupRunning = true } };
 
         var reply = await SendAsync(Receiver(source, "configured-secret"), "forged-secret");
 
@@ -93,7 +104,7 @@ public sealed class WebhookReceiverStoredSecretsTests
         {
             Routes = [.. EventRouter.TracktileDefaults, new EventRoute { Kind = "customer.updated", Queues = ["quickbooks-customers"] }],
         };
-        var setup = new TracktileWebhookSetup(null!, null!, Options.Create(new TracktileHooksOptions { WildcardKinds = ["inventory.received", "inventory.produced", "order.other"] }),
+        var setup = new TracktileWebhookSetup(null!, null!, null!, Options.Create(new TracktileHooksOptions { WildcardKinds = ["inventory.received", "inventory.produced", "order.other"] }),
             new Monitor(routes), NullLogger<TracktileWebhookSetup>.Instance);
 
         Assert.Equal(
@@ -104,7 +115,7 @@ public sealed class WebhookReceiverStoredSecretsTests
     [Fact]
     public void Kinds_Configured_TheConfiguredOnesOnly()
     {
-        var setup = new TracktileWebhookSetup(null!, null!, Options.Create(new TracktileHooksOptions { Kinds = ["order.status.changed", "order.status.changed", " "] }),
+        var setup = new TracktileWebhookSetup(null!, null!, null!, Options.Create(new TracktileHooksOptions { Kinds = ["order.status.changed", "order.status.changed", " "] }),
             new Monitor(new WebhookSourceOptions()), NullLogger<TracktileWebhookSetup>.Instance);
 
         Assert.Equal(["order.status.changed"], setup.Kinds());
