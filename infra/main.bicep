@@ -7,9 +7,10 @@
 // Everything authenticates with one user-assigned managed identity: the host and the app reach Storage (queues,
 // tables, blobs) without keys (shared keys are off), App Insights takes telemetry over Entra ID (local auth off), and
 // every secret is a Key Vault reference resolved with the same identity. Secret values never pass through this
-// template: store them with `az keyvault secret set` under the names below (docs/deploy.md). With ShipHero or QuickBooks
-// the app also writes to the vault itself (Secrets__KeyVaultUri): ShipHero's tokens and each of its webhooks' shared
-// secret, which ShipHero reveals once; QuickBooks' OAuth tokens, which Intuit may rotate on any refresh.
+// template: store them with `az keyvault secret set` under the names below (docs/deploy.md). The app also writes to the
+// vault itself (Secrets__KeyVaultUri), always: the secret of each Tracktile webhook registration it makes or rotates
+// (POST /api/setup/tracktile), which Tracktile reveals once; with ShipHero its tokens and each of its webhooks' shared
+// secret; with QuickBooks the connection's OAuth tokens, which Intuit may rotate on any refresh.
 //
 // Deploy with `azd up` (azure.yaml, main.parameters.json) or `az deployment group create`.
 
@@ -54,10 +55,10 @@ param keyVaultPurgeProtection bool = true
 @description('Tracktile API base address (Tracktile__Api__BaseUrl).')
 param tracktileApiBaseUrl string = 'https://api.tracktile.io/'
 
-@minValue(1)
+@minValue(0)
 @maxValue(10)
-@description('How many Tracktile webhook secrets exist in Key Vault (Tracktile--Webhook--Secrets--0 .. N-1): one per webhook registration, plus one during a rotation. Unused slots repeat slot 0.')
-param tracktileWebhookSecretCount int = 1
+@description('The manual fallback only (docs/deploy.md): how many Tracktile webhook secrets you keep in Key Vault yourself (Tracktile--Webhook--Secrets--0 .. N-1), one per registration you made by hand, plus one during a rotation; unused slots repeat slot 0. 0, the default: no such slot (every Tracktile__Webhook__Secrets__N is empty), the app accepts the secrets it stored itself when it registered or rotated its webhooks (POST /api/setup/tracktile).')
+param tracktileWebhookSecretCount int = 0
 
 @allowed(['Rest', 'BusinessCentral'])
 @description('Which ERP the app talks to (Erp__Provider): Rest, the app\'s own REST contract (docs/erp-contract.md, the erp* parameters below), or BusinessCentral, Microsoft Dynamics 365 Business Central API v2.0 (docs/connectors/business-central.md, the businessCentral* parameters below).')
@@ -189,10 +190,6 @@ var deploymentContainerName = 'app-package'
 // at once on any configuration change (docs/deploy.md). Secret names mirror the setting names, '--' for '__'.
 var keyVaultSecretUriPrefix = 'https://${keyVaultName}${environment().suffixes.keyvaultDns}/secrets/'
 
-// The app keeps secrets of its own in the vault (the secret store, Secrets__KeyVaultUri) when ShipHero (its tokens and
-// webhook secrets) or QuickBooks (the connection's OAuth tokens) is on: then its identity may also write secrets there.
-var appWritesSecrets = !empty(shipHeroUsername) || !empty(quickBooksClientId)
-
 // ---------------------------------------------------------------------------------------------------------------------
 // Identity, monitoring, secrets
 // ---------------------------------------------------------------------------------------------------------------------
@@ -310,11 +307,12 @@ resource appKeyVaultSecretsUser 'Microsoft.Authorization/roleAssignments@2022-04
   }
 }
 
-// Key Vault Secrets Officer, only with ShipHero or QuickBooks: the app stores what it is given at run time in the vault
-// (Secrets__KeyVaultUri): ShipHero's tokens and each of its webhooks' shared secret, which ShipHero reveals once;
-// QuickBooks' OAuth tokens (quickbooks-connection), which Intuit may rotate on any refresh. Secrets User (above) can only
-// read. The role covers every secret of the vault: RBAC cannot be scoped to secrets that do not exist yet.
-resource appKeyVaultSecretsOfficer 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (appWritesSecrets) {
+// Key Vault Secrets Officer, always: the app stores what it is given at run time in the vault (Secrets__KeyVaultUri):
+// the secret of each Tracktile webhook registration it makes or rotates (tracktile-hook-<id>), which Tracktile reveals
+// once; with ShipHero its tokens and each of its webhooks' shared secret, which ShipHero reveals once; with QuickBooks
+// the connection's OAuth tokens (quickbooks-connection), which Intuit may rotate on any refresh. Secrets User (above) can
+// only read. The role covers every secret of the vault: RBAC cannot be scoped to secrets that do not exist yet.
+resource appKeyVaultSecretsOfficer 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(keyVault.id, identity.id, 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7')
   scope: keyVault
   properties: {
@@ -487,15 +485,15 @@ resource appSettings 'Microsoft.Web/sites/config@2024-11-01' = {
     // so the template turns creation off until an account is given (items are then found by SKU, or mapped).
     QuickBooks__Items__IncomeAccountId: quickBooksIncomeAccountId
     QuickBooks__Items__CreateMissing: empty(quickBooksIncomeAccountId) ? 'false' : 'true'
-  }, !appWritesSecrets ? {} : {
-    // The secret store, with ShipHero or QuickBooks: the app keeps ShipHero's tokens and webhook secrets, and QuickBooks'
-    // connection (realm and OAuth tokens), in this vault (the identity's Secrets Officer role above), not in the storage
-    // table it uses without a vault.
+  }, {
+    // The secret store, always: the app keeps the secrets of its Tracktile webhook registrations (and, with ShipHero,
+    // ShipHero's tokens and webhook secrets; with QuickBooks, the connection's realm and OAuth tokens) in this vault (the
+    // identity's Secrets Officer role above), not in the storage table it uses without a vault.
     Secrets__KeyVaultUri: keyVault.properties.vaultUri
     // The secret store signs in with DefaultAzureCredential, which finds a user-assigned identity by AZURE_CLIENT_ID
     // only (the app has no system-assigned one).
     AZURE_CLIENT_ID: identity.properties.clientId
-  }, {
+
     // Host and app storage (the app's StorageClientFactory reads the same connection): identity-based, no keys.
     AzureWebJobsStorage__accountName: storage.name
     AzureWebJobsStorage__credential: 'managedidentity'
@@ -507,18 +505,23 @@ resource appSettings 'Microsoft.Web/sites/config@2024-11-01' = {
     Tracktile__Api__BaseUrl: tracktileApiBaseUrl
     Tracktile__Api__Token: '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Tracktile--Api--Token/)'
 
-    // One secret per webhook registration (Tracktile signs each registration with its own secret); the app accepts a
-    // request signed with any of them. Slots at or above tracktileWebhookSecretCount repeat slot 0.
-    Tracktile__Webhook__Secrets__0: '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Tracktile--Webhook--Secrets--0/)'
-    Tracktile__Webhook__Secrets__1: '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Tracktile--Webhook--Secrets--${tracktileWebhookSecretCount > 1 ? 1 : 0}/)'
-    Tracktile__Webhook__Secrets__2: '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Tracktile--Webhook--Secrets--${tracktileWebhookSecretCount > 2 ? 2 : 0}/)'
-    Tracktile__Webhook__Secrets__3: '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Tracktile--Webhook--Secrets--${tracktileWebhookSecretCount > 3 ? 3 : 0}/)'
-    Tracktile__Webhook__Secrets__4: '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Tracktile--Webhook--Secrets--${tracktileWebhookSecretCount > 4 ? 4 : 0}/)'
-    Tracktile__Webhook__Secrets__5: '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Tracktile--Webhook--Secrets--${tracktileWebhookSecretCount > 5 ? 5 : 0}/)'
-    Tracktile__Webhook__Secrets__6: '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Tracktile--Webhook--Secrets--${tracktileWebhookSecretCount > 6 ? 6 : 0}/)'
-    Tracktile__Webhook__Secrets__7: '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Tracktile--Webhook--Secrets--${tracktileWebhookSecretCount > 7 ? 7 : 0}/)'
-    Tracktile__Webhook__Secrets__8: '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Tracktile--Webhook--Secrets--${tracktileWebhookSecretCount > 8 ? 8 : 0}/)'
-    Tracktile__Webhook__Secrets__9: '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Tracktile--Webhook--Secrets--${tracktileWebhookSecretCount > 9 ? 9 : 0}/)'
+    // Where the registrations the app makes (POST /api/setup/tracktile) send Tracktile's webhooks. Each registration's
+    // secret, revealed once, goes straight into the vault (Secrets__KeyVaultUri) and is accepted from that moment.
+    Tracktile__Hooks__WebhookUrl: 'https://${functionApp.properties.defaultHostName}/api/webhooks/tracktile'
+
+    // The manual fallback (docs/deploy.md): secrets of registrations made by hand, as Key Vault references, accepted
+    // beside the stored ones. With none (tracktileWebhookSecretCount 0, the default) every slot is empty, which the app
+    // reads as "not set"; with N, slots 0 .. N-1 name their own secret and the slots at or above N repeat slot 0.
+    Tracktile__Webhook__Secrets__0: tracktileWebhookSecretCount > 0 ? '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Tracktile--Webhook--Secrets--0/)' : ''
+    Tracktile__Webhook__Secrets__1: tracktileWebhookSecretCount > 0 ? '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Tracktile--Webhook--Secrets--${tracktileWebhookSecretCount > 1 ? 1 : 0}/)' : ''
+    Tracktile__Webhook__Secrets__2: tracktileWebhookSecretCount > 0 ? '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Tracktile--Webhook--Secrets--${tracktileWebhookSecretCount > 2 ? 2 : 0}/)' : ''
+    Tracktile__Webhook__Secrets__3: tracktileWebhookSecretCount > 0 ? '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Tracktile--Webhook--Secrets--${tracktileWebhookSecretCount > 3 ? 3 : 0}/)' : ''
+    Tracktile__Webhook__Secrets__4: tracktileWebhookSecretCount > 0 ? '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Tracktile--Webhook--Secrets--${tracktileWebhookSecretCount > 4 ? 4 : 0}/)' : ''
+    Tracktile__Webhook__Secrets__5: tracktileWebhookSecretCount > 0 ? '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Tracktile--Webhook--Secrets--${tracktileWebhookSecretCount > 5 ? 5 : 0}/)' : ''
+    Tracktile__Webhook__Secrets__6: tracktileWebhookSecretCount > 0 ? '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Tracktile--Webhook--Secrets--${tracktileWebhookSecretCount > 6 ? 6 : 0}/)' : ''
+    Tracktile__Webhook__Secrets__7: tracktileWebhookSecretCount > 0 ? '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Tracktile--Webhook--Secrets--${tracktileWebhookSecretCount > 7 ? 7 : 0}/)' : ''
+    Tracktile__Webhook__Secrets__8: tracktileWebhookSecretCount > 0 ? '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Tracktile--Webhook--Secrets--${tracktileWebhookSecretCount > 8 ? 8 : 0}/)' : ''
+    Tracktile__Webhook__Secrets__9: tracktileWebhookSecretCount > 0 ? '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUriPrefix}Tracktile--Webhook--Secrets--${tracktileWebhookSecretCount > 9 ? 9 : 0}/)' : ''
 
     // Which ERP the app talks to. Each system's secrets are Key Vault references only when it is the ERP, so the other
     // system's secrets need not exist in the vault (an empty setting is an unset one).
@@ -565,7 +568,7 @@ resource appSettings 'Microsoft.Web/sites/config@2024-11-01' = {
   })
   dependsOn: [
     appKeyVaultSecretsUser // the references resolve with the identity's access to the vault
-    appKeyVaultSecretsOfficer // with ShipHero or QuickBooks, the app writes secrets too
+    appKeyVaultSecretsOfficer // the app writes secrets too (its Tracktile registrations', ShipHero's, QuickBooks')
     appMetricsPublisher
   ]
 }
@@ -576,6 +579,7 @@ resource appSettings 'Microsoft.Web/sites/config@2024-11-01' = {
 
 output FUNCTION_APP_NAME string = functionApp.name
 output FUNCTION_APP_HOSTNAME string = functionApp.properties.defaultHostName
+// Tracktile's webhooks (Tracktile__Hooks__WebhookUrl: where POST /api/setup/tracktile points the registrations it makes).
 output TRACKTILE_WEBHOOK_URL string = 'https://${functionApp.properties.defaultHostName}/api/webhooks/tracktile'
 output ERP_WEBHOOK_URL string = 'https://${functionApp.properties.defaultHostName}/api/webhooks/erp'
 output BUSINESS_CENTRAL_WEBHOOK_URL string = 'https://${functionApp.properties.defaultHostName}/api/webhooks/businesscentral'

@@ -308,7 +308,7 @@ public partial class AppSettingsTemplateTests
         var shiphero = template.AppSettings().Select(s => s.Key).Where(k => k.StartsWith("ShipHero__", StringComparison.Ordinal)).ToList();
 
         // Without a user the app must see no ShipHero setting at all: then ShipHero is off and no ShipHero secret need exist.
-        // The secret store's vault has its own group (SecretStore_Template_IsSetWithShipHeroOrQuickBooks): QuickBooks writes secrets too.
+        // The secret store's vault is not in this group (SecretStore_Template_IsAlwaysTheVault): the app always writes secrets.
         var group = Assert.Single(template.ConditionalAppSettings(), g => g.WhenFalse.Any(s => s.Key.StartsWith("ShipHero__", StringComparison.Ordinal)));
         Assert.Equal("empty(parameters('shipHeroUsername'))", group.Condition);
         Assert.Empty(group.WhenTrue);
@@ -413,22 +413,23 @@ public partial class AppSettingsTemplateTests
     }
 
     [Fact]
-    public async Task SecretStore_Template_IsSetWithShipHeroOrQuickBooks()
+    public async Task SecretStore_Template_IsAlwaysTheVault()
     {
         var template = await CompiledTemplate.LoadAsync();
 
-        // QuickBooks keeps its connection (realm and OAuth tokens) in the secret store, ShipHero its tokens and webhook
-        // secrets: with either, the store is the vault (not the plain-text storage table), under the same condition as
-        // the identity's Key Vault Secrets Officer role; with neither, no such setting.
-        var group = Assert.Single(template.ConditionalAppSettings(), g => g.WhenFalse.ContainsKey("Secrets__KeyVaultUri") || g.WhenTrue.ContainsKey("Secrets__KeyVaultUri"));
-        Assert.Equal($"not({RoleAssignmentTemplateTests.AppWritesSecrets})", template.InlineVariables(group.Condition));
-        Assert.Empty(group.WhenTrue);
-        Assert.Equal(new[] { "AZURE_CLIENT_ID", "Secrets__KeyVaultUri" }, group.WhenFalse.Select(s => s.Key).Order(StringComparer.Ordinal));
-        var officer = template.OfType("Microsoft.Authorization/roleAssignments")
-            .Single(r => ((string?)r["properties"]?["roleDefinitionId"] ?? "").Contains(RoleAssignmentTemplateTests.KeyVaultSecretsOfficer, StringComparison.OrdinalIgnoreCase)
-                         && ((string?)r["properties"]?["principalId"] ?? "").EndsWith(".principalId]", StringComparison.Ordinal)
-                         && !((string?)r["properties"]?["principalId"] ?? "").Contains("operatorPrincipalId", StringComparison.Ordinal));
-        Assert.Equal($"[{RoleAssignmentTemplateTests.AppWritesSecrets}]", template.InlineVariables((string?)officer["condition"] ?? ""));
+        // The app always keeps secrets of its own in the secret store (each Tracktile registration's secret, revealed once
+        // when POST /api/setup/tracktile makes or rotates it; ShipHero's tokens and QuickBooks' connection with those), so
+        // the store is the vault whatever is connected, never the plain-text storage table: both settings are set
+        // unconditionally, under no connector's condition.
+        var unconditional = template.UnconditionalAppSettings();
+        foreach (var key in new[] { "Secrets__KeyVaultUri", "AZURE_CLIENT_ID" })
+        {
+            Assert.True(unconditional.ContainsKey(key), $"{key} is not set unconditionally.");
+            Assert.DoesNotContain(template.ConditionalAppSettings(), g => g.WhenTrue.ContainsKey(key) || g.WhenFalse.ContainsKey(key));
+            Assert.Empty(CompiledTemplate.ParametersReadBy((string?)unconditional[key] ?? ""));
+        }
+
+        Assert.DoesNotContain("appWritesSecrets", template.Variables.Select(v => v.Key));
     }
 
     [Theory]
@@ -473,7 +474,8 @@ public partial class AppSettingsTemplateTests
         var vault = CompiledTemplate.Expression((string)template.Single("Microsoft.KeyVault/vaults")["name"]!);
         var identity = FunctionAppTemplateTests.AppIdentity(template.Single("Microsoft.Web/sites"));
 
-        // The app writes ShipHero's tokens and webhook secrets, and QuickBooks' connection, there (Secrets:KeyVaultUri), with the app's own identity.
+        // The app writes its Tracktile registrations' secrets (and ShipHero's tokens and webhook secrets, QuickBooks'
+        // connection) there (Secrets:KeyVaultUri), with the app's own identity.
         var uri = (string?)settings["Secrets__KeyVaultUri"] ?? "";
         Assert.Contains($"reference(resourceId('Microsoft.KeyVault/vaults', {vault})", uri, StringComparison.Ordinal);
         Assert.EndsWith(".vaultUri]", uri, StringComparison.Ordinal);
@@ -500,12 +502,81 @@ public partial class AppSettingsTemplateTests
         var slots = settings.Select(s => WebhookSlot().Match(s.Key)).Where(m => m.Success && m.Groups[1].Value == "Tracktile").ToList();
         var maximum = (int?)template.Parameter("tracktileWebhookSecretCount")["maxValue"];
 
-        // Slot 0 always; every other slot up to the parameter's maximum names its own secret or falls back to slot 0.
+        // Every slot up to the parameter's maximum; with a count, every slot but 0 names its own secret or falls back to slot 0
+        // (TracktileWebhookSecretSlots_Count_FirstNAreReferencesTheOthersRepeatSlot0 evaluates them).
         Assert.Equal(maximum, slots.Count);
         foreach (var slot in slots.Select(m => int.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture)).Where(i => i > 0))
         {
             var value = (string?)settings[$"Tracktile__Webhook__Secrets__{slot}"] ?? "";
             Assert.Contains($"greater(parameters('tracktileWebhookSecretCount'), {slot}), {slot}, 0)", value, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task TracktileHooksWebhookUrl_Template_IsTheAppsOwnTracktileWebhookOnItsHost()
+    {
+        var template = await CompiledTemplate.LoadAsync();
+        var value = (string?)template.UnconditionalAppSettings()["Tracktile__Hooks__WebhookUrl"] ?? "";
+        var route = Regex.Match(Repo.Read("src", "TracktileFunctions", "Functions", "TracktileWebhookFunction.cs"), @"Route = ""([^""]+)""").Groups[1].Value;
+        var options = Repo.Read("src", "TracktileFunctions.Core", "Tracktile", "TracktileHooksOptions.cs");
+
+        // What POST /api/setup/tracktile registers with Tracktile: the receiving function's route on this app's host,
+        // always set (the registrations are the app's, not a connector's), and the URL the deployment reports.
+        Assert.Equal("webhooks/tracktile", route);
+        Assert.Contains("SectionName = \"Tracktile:Hooks\"", options, StringComparison.Ordinal);
+        Assert.Contains("public string? WebhookUrl { get; set; }", options, StringComparison.Ordinal);
+        Assert.Contains($"'https://{{0}}/api/{route}'", value, StringComparison.Ordinal);
+        Assert.EndsWith(".defaultHostName)]", value, StringComparison.Ordinal);
+        Assert.Empty(CompiledTemplate.ParametersReadBy(value));
+        Assert.Equal((string?)template.Outputs["TRACKTILE_WEBHOOK_URL"]?["value"], value);
+    }
+
+    [Fact]
+    public async Task TracktileWebhookSecretCount_Template_DefaultsToNoneSoEverySlotIsEmpty()
+    {
+        var template = await CompiledTemplate.LoadAsync();
+        var parameter = template.Parameter("tracktileWebhookSecretCount");
+        var slots = template.AppSettings().Where(s => WebhookSlot().Match(s.Key) is { Success: true } m && m.Groups[1].Value == "Tracktile").ToList();
+
+        // The manual Key Vault slots are a fallback: by default none is referenced, and the app drops an empty slot (an
+        // empty app setting is an unset one), so it accepts only the secrets it stored itself.
+        Assert.Equal(0, (int?)parameter["minValue"]);
+        Assert.Equal(0, (int?)parameter["defaultValue"]);
+        Assert.NotEmpty(slots);
+        Assert.All(slots, s => Assert.Equal("", ArmExpression.Evaluate(CompiledTemplate.Expression((string?)s.Value ?? ""), new Dictionary<string, object> { ["tracktileWebhookSecretCount"] = 0 })));
+        Assert.Contains("o.Secrets = [.. o.Secrets.Where(secret => !string.IsNullOrEmpty(secret))];",
+            Repo.Read("src", "TracktileFunctions.Core", "Webhooks", "WebhookServiceCollectionExtensions.cs"), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(9)]
+    [InlineData(10)]
+    public async Task TracktileWebhookSecretSlots_Count_FirstNAreReferencesTheOthersRepeatSlot0(int count)
+    {
+        var template = await CompiledTemplate.LoadAsync();
+        var settings = template.AppSettings();
+        var maximum = (int?)template.Parameter("tracktileWebhookSecretCount")["maxValue"] ?? 0;
+
+        // With N secrets kept by hand, slots 0 .. N-1 are references to their own secret and the others repeat slot 0
+        // (a setting that must not be empty, nor name a secret that does not exist); with none, every slot is empty.
+        Assert.Equal(10, maximum);
+        for (var slot = 0; slot < maximum; slot++)
+        {
+            var key = $"Tracktile__Webhook__Secrets__{slot}";
+            Assert.True(settings.ContainsKey(key), $"{key} is not an app setting.");
+            var value = ArmExpression.Evaluate(CompiledTemplate.Expression((string?)settings[key] ?? ""), new Dictionary<string, object> { ["tracktileWebhookSecretCount"] = count });
+            if (count == 0)
+            {
+                Assert.Equal("", value);
+                continue;
+            }
+
+            var text = Assert.IsType<string>(value);
+            Assert.StartsWith("@Microsoft.KeyVault(SecretUri=<variables('keyVaultSecretUriPrefix')>", text, StringComparison.Ordinal);
+            Assert.EndsWith($"Tracktile--Webhook--Secrets--{(slot < count ? slot : 0)}/)", text, StringComparison.Ordinal);
         }
     }
 

@@ -130,6 +130,27 @@ internal sealed partial class CompiledTemplate
         return groups;
     }
 
+    /// <summary>
+    /// The app settings the template sets whatever the parameters: the literal object, or the settings of every
+    /// <c>createObject(...)</c> argument of the settings' <c>union</c> (not those inside an <c>if(...)</c>).
+    /// </summary>
+    public JsonObject UnconditionalAppSettings()
+    {
+        var properties = AppSettingsProperties();
+        if (properties is JsonObject literal)
+        {
+            return literal;
+        }
+
+        var settings = new JsonObject();
+        foreach (var part in ArmExpression.Arguments(Expression((string?)properties ?? ""), "union").Where(a => a.StartsWith("createObject(", StringComparison.Ordinal)))
+        {
+            AddPairs(part, settings);
+        }
+
+        return settings;
+    }
+
     private static void AddPairs(string createObject, JsonObject settings)
     {
         var pairs = ArmExpression.Arguments(createObject, "createObject");

@@ -18,7 +18,10 @@ public sealed class TracktileHooksOptions : IValidatableObject
     /// The kinds a wildcard route stands for (a hook listens to one kind): Tracktile's documented order and shipment kinds,
     /// <c>inventory.received</c> and <c>inventory.produced</c>; the other inventory kinds are named but not spelt out in its docs.
     /// </summary>
-    public List<string> WildcardKinds { get; set; } =
+    public List<string> WildcardKinds { get; set; } = [];
+
+    /// <summary>The wildcard kinds used when <see cref="WildcardKinds"/> is empty (a configured list replaces them, not adds to them).</summary>
+    public static IReadOnlyList<string> DefaultWildcardKinds { get; } =
     [
         "order.status.changed",
         "shipment.created", "shipment.updated", "shipment.status.changed", "shipment.items.assigned", "shipment.deleted",

@@ -47,7 +47,8 @@ public sealed partial class TracktileWebhookSetup(
             if (route.Kind == "*" || route.Kind.EndsWith(".*", StringComparison.Ordinal))
             {
                 var prefix = route.Kind[..^1];
-                kinds.UnionWith(_options.WildcardKinds.Where(k => k.StartsWith(prefix, StringComparison.Ordinal)));
+                kinds.UnionWith((_options.WildcardKinds.Count > 0 ? _options.WildcardKinds : TracktileHooksOptions.DefaultWildcardKinds)
+                    .Where(k => k.StartsWith(prefix, StringComparison.Ordinal)));
             }
             else
             {
@@ -188,7 +189,7 @@ public sealed partial class TracktileWebhookSetup(
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                failed.Add($"{record.TargetId}: {record.Key}: {(ex is TracktileApiException ? ex.Message : ex.GetType().Name)}; run setup to rotate it again");
+                failed.Add($"{record.TargetId}: {record.Key}: {(ex is TracktileApiException ? ex.Message : ex.GetType().Name)}; rotate it again (POST /api/setup/tracktile/rotate?hook={record.Key})");
             }
         }
 
