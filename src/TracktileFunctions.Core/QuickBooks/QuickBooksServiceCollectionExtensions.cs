@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using TracktileFunctions.Accounting;
 using TracktileFunctions.Http;
 using TracktileFunctions.Processing;
+using TracktileFunctions.Store;
 using TracktileFunctions.Sync;
 using TracktileFunctions.Tracktile;
 using TracktileFunctions.Webhooks;
@@ -47,13 +48,7 @@ public static class QuickBooksServiceCollectionExtensions
                 o.Routes.Add(new EventRoute { Kind = customerKind, Queues = [QueueNames.QuickBooksCustomers] });
             }
         });
-        services.AddOptions<ProductSyncOptions>().PostConfigure<IOptions<QuickBooksOptions>>((o, quickbooks) =>
-        {
-            if (quickbooks.Value.Enabled && !o.HandOffQueues.Contains(QueueNames.StoreProducts))
-            {
-                o.HandOffQueues.Add(QueueNames.StoreProducts);
-            }
-        });
+        services.FeedSkuIndexWhen<QuickBooksOptions>(o => o.Enabled);
 
         services.AddSingleton<QuickBooksRateLimit>();
         services.AddSingleton<QuickBooksConnection>();

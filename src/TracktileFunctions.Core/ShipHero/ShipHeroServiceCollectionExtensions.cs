@@ -5,7 +5,6 @@ using Microsoft.Extensions.Options;
 using TracktileFunctions.Http;
 using TracktileFunctions.Processing;
 using TracktileFunctions.Store;
-using TracktileFunctions.Sync;
 using TracktileFunctions.Warehouse;
 using TracktileFunctions.Webhooks;
 
@@ -36,13 +35,7 @@ public static class ShipHeroServiceCollectionExtensions
                 o.Routes.Add(new EventRoute { Kind = "inventory.*", Queues = [QueueNames.ShipHeroInventory] });
             }
         });
-        services.AddOptions<ProductSyncOptions>().PostConfigure<IOptions<ShipHeroOptions>>((o, shiphero) =>
-        {
-            if (shiphero.Value.Enabled && !o.HandOffQueues.Contains(QueueNames.StoreProducts))
-            {
-                o.HandOffQueues.Add(QueueNames.StoreProducts);
-            }
-        });
+        services.FeedSkuIndexWhen<ShipHeroOptions>(o => o.Enabled);
 
         services.AddSingleton<ShipHeroTokens>();
         services.AddSingleton<ShipHeroWebhookSecrets>();

@@ -5,7 +5,6 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TracktileFunctions.Processing;
 using TracktileFunctions.Store;
-using TracktileFunctions.Sync;
 using TracktileFunctions.Tracktile;
 using TracktileFunctions.Webhooks;
 
@@ -36,13 +35,7 @@ public static class ShopifyServiceCollectionExtensions
                 o.Routes.Add(new EventRoute { Kind = "inventory.*", Queues = [QueueNames.ShopifyInventory] });
             }
         });
-        services.AddOptions<ProductSyncOptions>().PostConfigure<IOptions<ShopifyOptions>>((o, shopify) =>
-        {
-            if (shopify.Value.Enabled && !o.HandOffQueues.Contains(QueueNames.StoreProducts))
-            {
-                o.HandOffQueues.Add(QueueNames.StoreProducts);
-            }
-        });
+        services.FeedSkuIndexWhen<ShopifyOptions>(o => o.Enabled);
 
         services.AddSingleton<ShopifyTokenCache>();
         services.AddSingleton<ShopifyCostBuckets>();
