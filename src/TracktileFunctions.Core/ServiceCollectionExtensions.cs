@@ -123,6 +123,7 @@ public static class ServiceCollectionExtensions
             .BindConfiguration(ProductSyncOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddTransient(sp => ActivatorUtilities.CreateInstance<ProductSyncService>(sp, Table(sp, ProductSyncService.RunsTableName)));
         services.AddTransient<ProductSyncRunner>();
+        services.AddTransient<ProductPageProcessor>();
 
         return services;
     }

@@ -26,6 +26,7 @@ public sealed partial class SandboxState
     private readonly Dictionary<string, BcSubscriptionEntry> _bcSubscriptions = new(StringComparer.OrdinalIgnoreCase);
     private readonly List<BcNotificationDelivery> _bcDeliveries = [];
     private readonly List<BcHandshake> _bcHandshakes = [];
+    private readonly List<BcBatchOperation> _bcBatchOperations = [];
     private readonly Dictionary<string, BcToken> _bcTokens = new(StringComparer.Ordinal);
     private readonly Dictionary<string, BcCallerGate> _bcGates = new(StringComparer.Ordinal);
     private Task _bcDeliveryTail = Task.CompletedTask;
@@ -38,6 +39,7 @@ public sealed partial class SandboxState
     private int _bcOrderSeries;
     private int _bcShipmentSeries;
     private int _bcInvoiceSeries;
+    private int _bcBatchSeries;
     private int _bcSuppressedChanges;
     private int _bcMaxObservedInFlight;
     private bool _bcLotJournal;
@@ -189,6 +191,36 @@ public sealed partial class SandboxState
             {
                 return [.. _bcHandshakes];
             }
+        }
+    }
+
+    /// <summary>
+    /// Every operation of every <c>$batch</c> request, oldest batch first, in request order; the batch request itself is
+    /// in <see cref="Calls"/> (one call, whatever it holds), its operations only here.
+    /// </summary>
+    public IReadOnlyList<BcBatchOperation> BcBatchOperations
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _bcBatchOperations];
+            }
+        }
+    }
+
+    /// <summary>The <c>$batch</c> operations whose method matches (case-insensitive) and whose resolved path starts with <paramref name="pathPrefix"/>.</summary>
+    public IReadOnlyList<BcBatchOperation> BcBatchOperationsTo(string method, string pathPrefix)
+    {
+        ArgumentNullException.ThrowIfNull(method);
+        ArgumentNullException.ThrowIfNull(pathPrefix);
+        lock (_gate)
+        {
+            return
+            [
+                .. _bcBatchOperations.Where(o => string.Equals(o.Method, method, StringComparison.OrdinalIgnoreCase)
+                                                 && o.Path.StartsWith(pathPrefix, StringComparison.OrdinalIgnoreCase)),
+            ];
         }
     }
 
@@ -1129,6 +1161,85 @@ public sealed partial class SandboxState
         }
     }
 
+    // ---- $batch ----------------------------------------------------------------------------------------------
+
+    /// <summary>The number of the next <c>$batch</c> request whose operations are recorded (1 after start or <see cref="Reset"/>).</summary>
+    internal int NextBcBatchNumber()
+    {
+        lock (_gate)
+        {
+            return ++_bcBatchSeries;
+        }
+    }
+
+    internal void RecordBcBatchOperations(IEnumerable<BcBatchOperation> operations)
+    {
+        lock (_gate)
+        {
+            _bcBatchOperations.AddRange(operations);
+        }
+    }
+
+    /// <summary>
+    /// What <c>Isolation: snapshot</c> needs: takes a copy of BC's data (entities, ledger, posted documents, number
+    /// series, subscriptions and the notifications they have waiting) and returns what puts it back, as a transaction's
+    /// rollback does. ETags are not reused (like SQL's rowversion, the counter goes on); handshakes and deliveries,
+    /// which went over the wire, stay recorded.
+    /// </summary>
+    internal Action SnapshotBc()
+    {
+        lock (_gate)
+        {
+            var items = new Dictionary<Guid, BcItem>(_bcItems);
+            var customers = new Dictionary<Guid, BcCustomer>(_bcCustomers);
+            var orders = new Dictionary<Guid, BcSalesOrder>(_bcSalesOrders);
+            var lotLines = new Dictionary<Guid, BcLotJournalLine>(_bcLotLines);
+            List<BcShipment> shipments = [.. _bcShipments];
+            List<BcInvoice> invoices = [.. _bcInvoices];
+            List<BcItemLedgerEntry> ledger = [.. _bcLedger];
+            var subscriptions = _bcSubscriptions.Values
+                .Select(s => (s.Subscription, s.EntitySet, Pending: s.Pending.Select(p => p.Clone()).ToList()))
+                .ToList();
+            var series = (_bcItemSeries, _bcCustomerSeries, _bcOrderSeries, _bcShipmentSeries, _bcInvoiceSeries);
+            var suppressed = _bcSuppressedChanges;
+            return () =>
+            {
+                lock (_gate)
+                {
+                    Refill(_bcItems, items);
+                    Refill(_bcCustomers, customers);
+                    Refill(_bcSalesOrders, orders);
+                    Refill(_bcLotLines, lotLines);
+                    _bcShipments.Clear();
+                    _bcShipments.AddRange(shipments);
+                    _bcInvoices.Clear();
+                    _bcInvoices.AddRange(invoices);
+                    _bcLedger.Clear();
+                    _bcLedger.AddRange(ledger);
+                    _bcSubscriptions.Clear();
+                    foreach (var (subscription, entitySet, pending) in subscriptions)
+                    {
+                        var entry = new BcSubscriptionEntry(subscription, entitySet);
+                        entry.Pending.AddRange(pending.Select(p => p.Clone()));
+                        _bcSubscriptions[subscription.SubscriptionId] = entry;
+                    }
+
+                    (_bcItemSeries, _bcCustomerSeries, _bcOrderSeries, _bcShipmentSeries, _bcInvoiceSeries) = series;
+                    _bcSuppressedChanges = suppressed;
+                }
+            };
+        }
+
+        static void Refill<T>(Dictionary<Guid, T> table, Dictionary<Guid, T> saved)
+        {
+            table.Clear();
+            foreach (var (id, value) in saved)
+            {
+                table[id] = value;
+            }
+        }
+    }
+
     // ---- private ---------------------------------------------------------------------------------------------
 
     private static BcCompany NewBcCompany(long version)
@@ -1480,6 +1591,8 @@ public sealed partial class SandboxState
         _bcSubscriptions.Clear();
         _bcDeliveries.Clear();
         _bcHandshakes.Clear();
+        _bcBatchOperations.Clear();
+        _bcBatchSeries = 0;
         _bcTokens.Clear();
         _bcSettings = _bcDefaults;
         _bcVersion = 1;
@@ -1541,6 +1654,8 @@ public sealed partial class SandboxState
         public bool HasDelete { get; set; }
 
         public int Attempts { get; set; }
+
+        public BcPendingEntry Clone() => new(EntityId, ChangeType, First, Last) { HasDelete = HasDelete, Attempts = Attempts };
 
         /// <summary>
         /// The entity, or for a collection the set filtered on <c>lastModifiedDateTime</c> from 50 ms before the first

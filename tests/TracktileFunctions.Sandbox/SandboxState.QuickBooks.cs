@@ -48,6 +48,15 @@ public sealed partial class SandboxState
     /// <summary>The longest <c>requestid</c> accepted (Intuit: 50 characters).</summary>
     public const int QuickBooksMaxRequestIdLength = 50;
 
+    /// <summary>The longest <c>requestid</c> accepted on <c>POST batch</c> (Intuit: 36 characters for batch operations).</summary>
+    public const int QuickBooksMaxBatchRequestIdLength = 36;
+
+    /// <summary>The longest <c>bId</c> when the batch carries a <c>requestid</c> (Intuit: 10 characters).</summary>
+    public const int QuickBooksMaxBatchIdLengthWithRequestId = 10;
+
+    /// <summary>The most <c>BatchItemRequest</c> payloads in one batch (Intuit: 30).</summary>
+    public const int QuickBooksMaxBatchItems = 30;
+
     /// <summary>Intuit's retry schedule after a failed delivery, in steps of 10 s: 0, 10 s, 20 s, 30 s, 5 min, 20 min, 2 h, 4 h, 6 h.</summary>
     private static readonly int[] QuickBooksRetrySchedule = [0, 1, 2, 3, 30, 120, 720, 1440, 2160];
 
@@ -55,6 +64,8 @@ public sealed partial class SandboxState
     private readonly QuickBooksRedirectUriCollection _qboRedirectUris = new();
     private readonly List<QuickBooksApiCall> _qboCalls = [];
     private readonly Queue<DateTimeOffset> _qboRecentRequests = new();
+    private readonly Queue<DateTimeOffset> _qboRecentBatches = new();
+    private readonly List<QuickBooksBatchItem> _qboBatchItems = [];
     private readonly Dictionary<string, QboStoredAnswer> _qboRequestIds = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _qboRequestIdGates = new(StringComparer.Ordinal);
     private readonly List<QuickBooksChange> _qboPendingChanges = [];
@@ -69,6 +80,8 @@ public sealed partial class SandboxState
     private int _qboMaxConcurrent = 10;
     private int _qboRequestsPerMinute = 500;
     private int? _qboRequestsPerSecond;
+    private int _qboBatchRequestsPerMinute = 40;
+    private int _qboBatchRequestsPerMinutePerRealm = 120;
     private TimeSpan? _qboRetryAfter;
     private bool _qboThrottleAnswersXml = true;
     private TimeSpan? _qboProcessingDelay;
@@ -82,6 +95,7 @@ public sealed partial class SandboxState
     private int _qboInFlight;
     private int _qboMaxObservedInFlight;
     private int _qboThrottled;
+    private int _qboBatchThrottled;
     private int _qboReplays;
 
     // ---- OAuth ----
@@ -156,6 +170,26 @@ public sealed partial class SandboxState
         set => Write(() => _qboRequestsPerSecond = value is null or >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(value)));
     }
 
+    /// <summary>
+    /// <c>POST batch</c> requests per realm and app in any 60 s before 429 (Intuit: 40). A batch also counts once toward
+    /// <see cref="QuickBooksRequestsPerMinute"/> and the concurrency limit; its items do not.
+    /// </summary>
+    public int QuickBooksBatchRequestsPerMinute
+    {
+        get => Read(() => _qboBatchRequestsPerMinute);
+        set => Write(() => _qboBatchRequestsPerMinute = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(value)));
+    }
+
+    /// <summary>
+    /// <c>POST batch</c> requests per realm (all apps) in any 60 s before 429 (Intuit: 120). The sandbox has one app, so
+    /// the lower of this and <see cref="QuickBooksBatchRequestsPerMinute"/> binds.
+    /// </summary>
+    public int QuickBooksBatchRequestsPerMinutePerRealm
+    {
+        get => Read(() => _qboBatchRequestsPerMinutePerRealm);
+        set => Write(() => _qboBatchRequestsPerMinutePerRealm = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(value)));
+    }
+
     /// <summary>The <c>Retry-After</c> sent with a 429; none (null) by default, as Intuit sends none (its docs say wait 60 s).</summary>
     public TimeSpan? QuickBooksRetryAfter
     {
@@ -180,6 +214,9 @@ public sealed partial class SandboxState
     /// <summary>API requests answered 429.</summary>
     public int QuickBooksThrottledCount => Read(() => _qboThrottled);
 
+    /// <summary>Batch requests answered 429 because of a batch limit (also counted in <see cref="QuickBooksThrottledCount"/>).</summary>
+    public int QuickBooksBatchThrottledCount => Read(() => _qboBatchThrottled);
+
     /// <summary>The most API requests seen in flight at once.</summary>
     public int QuickBooksMaxObservedInFlight => Read(() => _qboMaxObservedInFlight);
 
@@ -188,6 +225,12 @@ public sealed partial class SandboxState
 
     /// <summary>Every authenticated API request, oldest first (throttled and replayed ones included).</summary>
     public IReadOnlyList<QuickBooksApiCall> QuickBooksApiCalls => Read(() => (IReadOnlyList<QuickBooksApiCall>)[.. _qboCalls]);
+
+    /// <summary>
+    /// Every <c>BatchItemRequest</c> a <c>POST batch</c> executed, oldest first, in the order run (a refused or replayed
+    /// batch executes none). The batch request itself is in <see cref="QuickBooksApiCalls"/> (path <c>batch</c>).
+    /// </summary>
+    public IReadOnlyList<QuickBooksBatchItem> QuickBooksBatchItems => Read(() => (IReadOnlyList<QuickBooksBatchItem>)[.. _qboBatchItems]);
 
     /// <summary>The <c>minorversion</c> of every authenticated API request as sent (null when absent), oldest first.</summary>
     public IReadOnlyList<string?> QuickBooksMinorVersions => Read(() => (IReadOnlyList<string?>)[.. _qboCalls.Select(c => c.RequestedMinorVersion)]);
@@ -414,6 +457,8 @@ public sealed partial class SandboxState
             _qboRedirectUris.Clear();
             _qboCalls.Clear();
             _qboRecentRequests.Clear();
+            _qboRecentBatches.Clear();
+            _qboBatchItems.Clear();
             _qboRequestIds.Clear();
             _qboPendingChanges.Clear();
             _qboDeliveries.Clear();
@@ -425,6 +470,8 @@ public sealed partial class SandboxState
             _qboMaxConcurrent = 10;
             _qboRequestsPerMinute = 500;
             _qboRequestsPerSecond = null;
+            _qboBatchRequestsPerMinute = 40;
+            _qboBatchRequestsPerMinutePerRealm = 120;
             _qboRetryAfter = null;
             _qboThrottleAnswersXml = true;
             _qboProcessingDelay = null;
@@ -437,6 +484,7 @@ public sealed partial class SandboxState
             _qboWebhookTimeout = TimeSpan.FromSeconds(3);
             _qboMaxObservedInFlight = _qboInFlight;
             _qboThrottled = 0;
+            _qboBatchThrottled = 0;
             _qboReplays = 0;
         }
     }
@@ -460,8 +508,11 @@ public sealed partial class SandboxState
         return (realm, realm is null ? _qboAuth.RefusalOf(accessToken, now) : string.Empty);
     });
 
-    /// <summary>Takes a slot for an API request of <paramref name="realmId"/>; false (counted as throttled) when over a limit.</summary>
-    internal bool EnterQuickBooks(string realmId)
+    /// <summary>
+    /// Takes a slot for an API request of <paramref name="realmId"/>; false (counted as throttled) when over a limit.
+    /// A <paramref name="batch"/> request must also fit the batch limits.
+    /// </summary>
+    internal bool EnterQuickBooks(string realmId, bool batch = false)
     {
         _ = realmId; // one realm: its limits are the sandbox's
         lock (_gate)
@@ -472,6 +523,11 @@ public sealed partial class SandboxState
                 _qboRecentRequests.Dequeue();
             }
 
+            while (_qboRecentBatches.Count > 0 && now - _qboRecentBatches.Peek() >= TimeSpan.FromMinutes(1))
+            {
+                _qboRecentBatches.Dequeue();
+            }
+
             var lastSecond = _qboRequestsPerSecond is null ? 0 : _qboRecentRequests.Count(t => now - t < TimeSpan.FromSeconds(1));
             if (_qboInFlight >= _qboMaxConcurrent || _qboRecentRequests.Count >= _qboRequestsPerMinute || lastSecond >= (_qboRequestsPerSecond ?? int.MaxValue))
             {
@@ -479,7 +535,19 @@ public sealed partial class SandboxState
                 return false;
             }
 
+            if (batch && _qboRecentBatches.Count >= Math.Min(_qboBatchRequestsPerMinute, _qboBatchRequestsPerMinutePerRealm))
+            {
+                _qboThrottled++;
+                _qboBatchThrottled++;
+                return false;
+            }
+
             _qboRecentRequests.Enqueue(now);
+            if (batch)
+            {
+                _qboRecentBatches.Enqueue(now);
+            }
+
             _qboInFlight++;
             _qboMaxObservedInFlight = Math.Max(_qboMaxObservedInFlight, _qboInFlight);
             return true;
@@ -489,6 +557,8 @@ public sealed partial class SandboxState
     internal void ExitQuickBooks() => Write(() => _qboInFlight--);
 
     internal void RecordQuickBooksApiCall(QuickBooksApiCall call) => Write(() => _qboCalls.Add(call));
+
+    internal void RecordQuickBooksBatchItem(QuickBooksBatchItem item) => Write(() => _qboBatchItems.Add(item));
 
     internal SemaphoreSlim QuickBooksRequestIdGate(string key) => _qboRequestIdGates.GetOrAdd(key, static _ => new SemaphoreSlim(1, 1));
 

@@ -109,10 +109,12 @@ public sealed class BusinessCentralClient(HttpClient http, BusinessCentralCompan
         => await SendAsync(HttpMethod.Get, uri, null, null, cancellationToken, preferPageSize: true).ConfigureAwait(false);
 
     /// <summary>A write to any Business Central URL; null for 204.</summary>
-    public async Task<JsonElement?> SendAsync(HttpMethod method, Uri uri, object? body, string? etag, CancellationToken cancellationToken, bool preferPageSize = false)
+    public async Task<JsonElement?> SendAsync(
+        HttpMethod method, Uri uri, object? body, string? etag, CancellationToken cancellationToken, bool preferPageSize = false, Action<HttpRequestMessage>? configure = null)
     {
         using var response = await JsonHttp.SendAsync(http, method, uri, body, null, Error, cancellationToken, request =>
         {
+            configure?.Invoke(request);
             if (etag is not null)
             {
                 request.Headers.TryAddWithoutValidation("If-Match", etag);
@@ -130,6 +132,87 @@ public sealed class BusinessCentralClient(HttpClient http, BusinessCentralCompan
 
         return await JsonHttp.ReadAsync<JsonElement>(response, Error, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// Sends up to 100 operations on the company in one OData JSON <c>$batch</c> request (one request against Business
+    /// Central's limits), every one run whatever the others do (<c>Prefer: odata.continue-on-error</c>; Business
+    /// Central stops at the first failure otherwise). Each operation's answer is its own: a failure is returned in it,
+    /// as the exception a standalone call would have thrown, never thrown for the batch.
+    /// </summary>
+    /// <exception cref="BusinessCentralApiException">The batch itself was refused or got no answer (none of it, or any of it, may have run).</exception>
+    public async Task<IReadOnlyList<BatchAnswer>> BatchAsync(IReadOnlyList<BatchOperation> operations, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(operations);
+        if (operations.Count is 0 or > MaxBatchOperations)
+        {
+            throw new ArgumentOutOfRangeException(nameof(operations), operations.Count, $"a batch holds 1 to {MaxBatchOperations} operations");
+        }
+
+        var companyId = await company.IdAsync(this, cancellationToken).ConfigureAwait(false);
+        var requests = new System.Text.Json.Nodes.JsonArray();
+        for (var i = 0; i < operations.Count; i++)
+        {
+            var operation = operations[i];
+            var request = new System.Text.Json.Nodes.JsonObject
+            {
+                ["id"] = i.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["method"] = operation.Method.Method,
+                ["url"] = $"companies({companyId:D})/{operation.Relative}",
+            };
+            var headers = new System.Text.Json.Nodes.JsonObject();
+            if (operation.Body is not null)
+            {
+                headers["Content-Type"] = "application/json";
+                request["body"] = operation.Body.DeepClone();
+            }
+
+            if (operation.ETag is not null)
+            {
+                headers["If-Match"] = operation.ETag;
+            }
+
+            request["headers"] = headers;
+            requests.Add(request);
+        }
+
+        var body = await SendAsync(HttpMethod.Post, new Uri(_options.ApiRoot, "$batch"), new System.Text.Json.Nodes.JsonObject { ["requests"] = requests }, null, cancellationToken,
+            configure: r =>
+            {
+                r.Headers.Accept.ParseAdd("application/json");
+                r.Headers.TryAddWithoutValidation("Prefer", "odata.continue-on-error");
+            }).ConfigureAwait(false);
+        var answers = new BatchAnswer[operations.Count];
+        if (body is { } b && b.TryGetProperty("responses", out var responses) && responses.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var response in responses.EnumerateArray())
+            {
+                if (response.TryGetProperty("id", out var id) && int.TryParse(id.GetString(), System.Globalization.CultureInfo.InvariantCulture, out var index)
+                    && index >= 0 && index < answers.Length && response.TryGetProperty("status", out var s) && s.TryGetInt32(out var status))
+                {
+                    var entity = response.TryGetProperty("body", out var e) && e.ValueKind == JsonValueKind.Object ? e.Clone() : (JsonElement?)null;
+                    answers[index] = status is >= 200 and < 300
+                        ? new BatchAnswer(status, entity, null)
+                        : new BatchAnswer(status, null, OperationError(status, entity));
+                }
+            }
+        }
+
+        for (var i = 0; i < answers.Length; i++)
+        {
+            answers[i] ??= new BatchAnswer(0, null, new BusinessCentralApiException(0, null, null, "the batch answer has no result for this operation (not run)"));
+        }
+
+        return answers;
+    }
+
+    private static BusinessCentralApiException OperationError(int status, JsonElement? body)
+    {
+        var (code, message) = body is { } e ? JsonHttp.ParseError(e.GetRawText()) : (null, null);
+        return new BusinessCentralApiException(status, code, null, message ?? $"the operation answered {status}");
+    }
+
+    /// <summary>Business Central runs at most 100 operations in one <c>$batch</c>.</summary>
+    public const int MaxBatchOperations = 100;
 
     /// <summary>The <c>@odata.etag</c> of an entity.</summary>
     public static string ETag(JsonElement entity)
@@ -198,3 +281,9 @@ public sealed class BusinessCentralCompany(IOptions<BusinessCentralOptions> opti
     /// <inheritdoc />
     public void Dispose() => _gate.Dispose();
 }
+
+/// <summary>One operation of a <c>$batch</c>: a method on a path relative to the company (<c>items?$filter=…</c>, <c>items(…)</c>).</summary>
+public sealed record BatchOperation(HttpMethod Method, string Relative, System.Text.Json.Nodes.JsonNode? Body = null, string? ETag = null);
+
+/// <summary>One operation's answer: its status and entity, or the failure a standalone call would have thrown.</summary>
+public sealed record BatchAnswer(int Status, JsonElement? Body, BusinessCentralApiException? Error);

@@ -181,6 +181,148 @@ public sealed class BusinessCentralErp(
     public async Task<string> UpsertProductAsync(ErpProduct product, string idempotencyKey, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(product);
+        var plan = PlanItem(product);
+        for (var attempt = 1; ; attempt++)
+        {
+            var write = DecideItem(plan, await bc.FindAsync("items", plan.Filter, cancellationToken).ConfigureAwait(false));
+            if (write is null)
+            {
+                return plan.Number;
+            }
+
+            try
+            {
+                await bc.SendAsync(write.Method, await bc.CompanyUriAsync(write.Relative, cancellationToken).ConfigureAwait(false), write.Body, write.ETag, cancellationToken)
+                    .ConfigureAwait(false);
+                return plan.Number;
+            }
+            catch (BusinessCentralApiException ex) when (IsItemConflict(ex) && attempt < MaxConflictRetries)
+            {
+                // Made meanwhile (another run, or a person), or changed between our read and our write: read it again and decide again.
+            }
+        }
+    }
+
+    /// <summary>
+    /// A page of products in two <c>$batch</c> requests per <see cref="BusinessCentralItemOptions.BatchSize"/> items (the
+    /// look-ups, then the creates and updates) instead of two calls per item; an item that changed or was made between
+    /// the two is written again on its own. With a batch size of 1, one item at a time within the concurrency limit.
+    /// </summary>
+    public async Task<IReadOnlyList<ProductWriteResult>> UpsertProductsAsync(IReadOnlyList<ProductWrite> products, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(products);
+        if (_options.Items.BatchSize <= 1)
+        {
+            return await ProductWriteResult.EachAsync(products, _options.Resilience.MaxConcurrency, (w, ct) => UpsertProductAsync(w.Product, w.IdempotencyKey, ct), cancellationToken)
+                .ConfigureAwait(false);
+        }
+
+        var results = new ProductWriteResult[products.Count];
+        var again = new List<int>();
+        foreach (var chunk in Enumerable.Range(0, products.Count).Chunk(_options.Items.BatchSize))
+        {
+            again.AddRange(await UpsertBatchAsync(products, chunk, results, cancellationToken).ConfigureAwait(false));
+        }
+
+        if (again.Count > 0)
+        {
+            var retried = await ProductWriteResult.EachAsync(
+                [.. again.Select(i => products[i])], _options.Resilience.MaxConcurrency, (w, ct) => UpsertProductAsync(w.Product, w.IdempotencyKey, ct), cancellationToken)
+                .ConfigureAwait(false);
+            for (var r = 0; r < again.Count; r++)
+            {
+                results[again[r]] = retried[r];
+            }
+        }
+
+        return results;
+    }
+
+    /// <summary>Looks up and writes the items of <paramref name="chunk"/>; returns the indexes to write again on their own (a conflict).</summary>
+    private async Task<List<int>> UpsertBatchAsync(IReadOnlyList<ProductWrite> products, int[] chunk, ProductWriteResult[] results, CancellationToken cancellationToken)
+    {
+        var plans = new List<(int Index, ItemPlan Plan)>(chunk.Length);
+        foreach (var i in chunk)
+        {
+            try
+            {
+                plans.Add((i, PlanItem(products[i].Product)));
+            }
+            catch (PermanentProcessingException ex)
+            {
+                results[i] = new ProductWriteResult(null, ex);
+            }
+        }
+
+        var writes = new List<(int Index, string Number, BatchOperation Write)>(plans.Count);
+        if (plans.Count > 0 && await TryBatchAsync(plans.Select(p => p.Index), results,
+                [.. plans.Select(p => new BatchOperation(HttpMethod.Get, $"items?$filter={Uri.EscapeDataString(p.Plan.Filter)}&$top=1"))], cancellationToken).ConfigureAwait(false) is { } found)
+        {
+            for (var p = 0; p < plans.Count; p++)
+            {
+                var (i, plan) = plans[p];
+                if (found[p].Error is { } error)
+                {
+                    results[i] = new ProductWriteResult(null, error);
+                }
+                else if (DecideItem(plan, FirstOf(found[p].Body)) is { } write)
+                {
+                    writes.Add((i, plan.Number, write));
+                }
+                else
+                {
+                    results[i] = new ProductWriteResult(plan.Number, null); // unchanged
+                }
+            }
+        }
+
+        var again = new List<int>();
+        if (writes.Count > 0 && await TryBatchAsync(writes.Select(w => w.Index), results, [.. writes.Select(w => w.Write)], cancellationToken).ConfigureAwait(false) is { } written)
+        {
+            for (var w = 0; w < writes.Count; w++)
+            {
+                if (written[w].Error is { } error && IsItemConflict(error))
+                {
+                    again.Add(writes[w].Index);
+                }
+                else
+                {
+                    results[writes[w].Index] = written[w].Error is { } failed ? new ProductWriteResult(null, failed) : new ProductWriteResult(writes[w].Number, null);
+                }
+            }
+        }
+
+        return again;
+    }
+
+    /// <summary>One batch; when the batch itself fails (throttled past its retries, no answer), every product in it fails with that reason.</summary>
+    private async Task<IReadOnlyList<BatchAnswer>?> TryBatchAsync(IEnumerable<int> indexes, ProductWriteResult[] results, List<BatchOperation> operations, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await bc.BatchAsync(operations, cancellationToken).ConfigureAwait(false);
+        }
+        catch (BusinessCentralApiException ex)
+        {
+            foreach (var i in indexes)
+            {
+                results[i] = new ProductWriteResult(null, ex);
+            }
+
+            return null;
+        }
+    }
+
+    private static JsonElement? FirstOf(JsonElement? page)
+        => page is { } body && body.TryGetProperty("value", out var value) && value.ValueKind == JsonValueKind.Array && value.GetArrayLength() > 0 ? value[0] : null;
+
+    private static bool IsItemConflict(BusinessCentralApiException ex) => ex.ErrorCode == "Internal_EntityWithSameKeyExists" || ex.IsEntityChanged;
+
+    /// <summary>An item's number, the fields it should have, and the filter that finds it (by its old number too, when the number changed).</summary>
+    private sealed record ItemPlan(string Number, JsonObject Wanted, string Filter);
+
+    private ItemPlan PlanItem(ErpProduct product)
+    {
         var number = BusinessCentralMapping.ItemNumber(product, _options.Items.NumberProperty);
         var wanted = BusinessCentralMapping.ItemFields(product, _options.Items);
         var filter = $"number eq {BusinessCentralClient.Literal(number)}";
@@ -191,41 +333,22 @@ public sealed class BusinessCentralErp(
             filter = $"number eq {BusinessCentralClient.Literal(previous)} or number eq {BusinessCentralClient.Literal(number)}";
         }
 
-        for (var attempt = 1; ; attempt++)
+        return new ItemPlan(number, wanted, filter);
+    }
+
+    /// <summary>The write that brings <paramref name="item"/> (null: none yet) to the plan: a create, a PATCH of what differs, or nothing.</summary>
+    private BatchOperation? DecideItem(ItemPlan plan, JsonElement? item)
+    {
+        if (item is null)
         {
-            var item = await bc.FindAsync("items", filter, cancellationToken).ConfigureAwait(false);
-            if (item is null)
-            {
-                var body = (JsonObject)wanted.DeepClone();
-                body["number"] = number; // (also when renaming: neither the old nor the new number exists)
-                body["type"] = _options.Items.Type;
-                try
-                {
-                    await bc.CreateAsync("items", body, cancellationToken).ConfigureAwait(false);
-                    return number;
-                }
-                catch (BusinessCentralApiException ex) when (ex.ErrorCode == "Internal_EntityWithSameKeyExists" && attempt < MaxConflictRetries)
-                {
-                    continue; // made meanwhile (another run, or a person): read it and update it instead
-                }
-            }
-
-            var changed = BusinessCentralMapping.Changed(wanted, item.Value);
-            if (changed.Count == 0)
-            {
-                return number;
-            }
-
-            try
-            {
-                await bc.PatchAsync(BusinessCentralClient.Key("items", Id(item.Value)), changed, BusinessCentralClient.ETag(item.Value), cancellationToken).ConfigureAwait(false);
-                return number;
-            }
-            catch (BusinessCentralApiException ex) when (ex.IsEntityChanged && attempt < MaxConflictRetries)
-            {
-                // Changed in Business Central between our read and our write: read it again and decide again.
-            }
+            var body = (JsonObject)plan.Wanted.DeepClone();
+            body["number"] = plan.Number; // (also when renaming: neither the old nor the new number exists)
+            body["type"] = _options.Items.Type;
+            return new BatchOperation(HttpMethod.Post, "items", body);
         }
+
+        var changed = BusinessCentralMapping.Changed(plan.Wanted, item.Value);
+        return changed.Count == 0 ? null : new BatchOperation(HttpMethod.Patch, BusinessCentralClient.Key("items", Id(item.Value)), changed, BusinessCentralClient.ETag(item.Value));
     }
 
     /// <inheritdoc />

@@ -228,6 +228,13 @@ public sealed class BusinessCentralItemOptions
     /// so the item keeps the unit Business Central gave it (a code that does not exist in BC would be refused).
     /// </summary>
     public Dictionary<string, string> UnitsOfMeasure { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// Items of a product batch page written per <c>$batch</c> request (two requests: the look-ups, then the writes;
+    /// Business Central takes at most 100 operations in one). 1 writes one item at a time, two calls each.
+    /// </summary>
+    [Range(1, 100)]
+    public int BatchSize { get; set; } = 100;
 }
 
 /// <summary>What a Tracktile status does to a Business Central sales order.</summary>

@@ -58,6 +58,40 @@ public sealed record ErpShipmentConfirmation(
 /// <summary>What a create answered: the ERP's id, and whether the ERP had already seen the idempotency key.</summary>
 public sealed record ErpCreated(string Id, bool Replayed);
 
+/// <summary>One product of a page to write, with the idempotency key of its version.</summary>
+public sealed record ProductWrite(ErpProduct Product, string IdempotencyKey);
+
+/// <summary>What became of one <see cref="ProductWrite"/>: the ERP's key of the item, or the failure.</summary>
+public readonly record struct ProductWriteResult(string? ItemKey, Exception? Error)
+{
+    /// <summary>
+    /// Writes each product with <paramref name="write"/>, at most <paramref name="concurrency"/> at once (an ERP without
+    /// a batch call): a failure is kept in that product's result.
+    /// </summary>
+    public static async Task<IReadOnlyList<ProductWriteResult>> EachAsync(
+        IReadOnlyList<ProductWrite> products, int concurrency, Func<ProductWrite, CancellationToken, Task<string>> write, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(products);
+        ArgumentNullException.ThrowIfNull(write);
+        var results = new ProductWriteResult[products.Count];
+        await Parallel.ForEachAsync(
+            Enumerable.Range(0, products.Count),
+            new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, concurrency), CancellationToken = cancellationToken },
+            async (i, ct) =>
+            {
+                try
+                {
+                    results[i] = new ProductWriteResult(await write(products[i], ct).ConfigureAwait(false), null);
+                }
+                catch (Exception ex) when (!ct.IsCancellationRequested)
+                {
+                    results[i] = new ProductWriteResult(null, ex);
+                }
+            }).ConfigureAwait(false);
+        return results;
+    }
+}
+
 /// <summary>The body of <c>PUT products/{productId}</c>.</summary>
 public sealed record ErpProduct(
     string ExternalId,

@@ -33,6 +33,13 @@ public interface IErp : Sync.ICustomerBook
     /// <returns>The ERP's key of the item (kept in sync state; sales order lines name the item by it).</returns>
     Task<string> UpsertProductAsync(ErpProduct product, string idempotencyKey, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Creates or updates the items of a page of products at once: concurrently within the ERP's limit, or in its batch
+    /// call. One product's failure is its own: it is answered in its result, never thrown for the page.
+    /// </summary>
+    /// <returns>One result per write, in order.</returns>
+    Task<IReadOnlyList<ProductWriteResult>> UpsertProductsAsync(IReadOnlyList<ProductWrite> products, CancellationToken cancellationToken);
+
     /// <summary>Posts one stock movement (a delta: the key is what keeps it from counting twice).</summary>
     Task PostStockMovementAsync(ErpStockMovement movement, string idempotencyKey, CancellationToken cancellationToken);
 }

@@ -93,7 +93,8 @@ internal static class JsonHttp
     private static readonly string[] RequestIdHeaders = ["x-request-id", "request-id", "x-ms-request-id"];
 
     /// <summary>Reads <c>{code, message}</c>, or the OData/Microsoft shape <c>{"error": {code, message}}</c>.</summary>
-    private static (string? Code, string? Message) ParseError(string text)
+    /// <summary>The code and message of an error body (<c>{"error":{"code","message"}}</c> and its kin), when it has them.</summary>
+    public static (string? Code, string? Message) ParseError(string text)
     {
         try
         {

@@ -39,12 +39,24 @@ public static class EventMessageCodec
     private static readonly JsonEncodedText FirstMessageIdName = JsonEncodedText.Encode("firstMessageId");
 
     /// <summary>Writes a message that carries <paramref name="payload"/> inline (already validated JSON).</summary>
-    public static ReadOnlyMemory<byte> EncodeInline(string source, EventEnvelope envelope, DateTimeOffset receivedAt, ReadOnlySpan<byte> payload)
-        => Encode(source, envelope, receivedAt, payload, payloadBlob: null, retry: null);
+    /// <param name="source">The sender.</param>
+    /// <param name="envelope">The event's id, kind and time.</param>
+    /// <param name="receivedAt">When the app accepted it.</param>
+    /// <param name="payload">The payload.</param>
+    /// <param name="priorAttempts">Attempts already made (a retry of part of an event); 0 for a first delivery.</param>
+    public static ReadOnlyMemory<byte> EncodeInline(string source, EventEnvelope envelope, DateTimeOffset receivedAt, ReadOnlySpan<byte> payload, int priorAttempts = 0)
+        => Encode(source, envelope, receivedAt, payload, payloadBlob: null, Retry(priorAttempts));
 
     /// <summary>Writes a message that points at the blob <paramref name="payloadBlob"/> holding the payload.</summary>
-    public static ReadOnlyMemory<byte> EncodeClaimCheck(string source, EventEnvelope envelope, DateTimeOffset receivedAt, string payloadBlob)
-        => Encode(source, envelope, receivedAt, default, payloadBlob, retry: null);
+    /// <param name="source">The sender.</param>
+    /// <param name="envelope">The event's id, kind and time.</param>
+    /// <param name="receivedAt">When the app accepted it.</param>
+    /// <param name="payloadBlob">The blob holding the payload.</param>
+    /// <param name="priorAttempts">Attempts already made (a retry of part of an event); 0 for a first delivery.</param>
+    public static ReadOnlyMemory<byte> EncodeClaimCheck(string source, EventEnvelope envelope, DateTimeOffset receivedAt, string payloadBlob, int priorAttempts = 0)
+        => Encode(source, envelope, receivedAt, default, payloadBlob, Retry(priorAttempts));
+
+    private static (int, string?)? Retry(int priorAttempts) => priorAttempts > 0 ? (priorAttempts, null) : null;
 
     /// <summary>
     /// The same record again, with the attempts made so far and the id of the queue message it was first delivered in

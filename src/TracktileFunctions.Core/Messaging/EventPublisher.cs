@@ -21,19 +21,27 @@ public sealed class EventPublisher(QueueServiceClient queues, PayloadStore paylo
     /// throws if any send fails (an HTTP caller answers 5xx and the sender retries; consumers de-duplicate the copies
     /// that did land).
     /// </summary>
+    /// <param name="queueNames">Where to.</param>
+    /// <param name="source">The sender.</param>
+    /// <param name="envelope">The event's id, kind and time.</param>
+    /// <param name="receivedAt">When the app accepted it.</param>
+    /// <param name="payload">The payload (validated JSON).</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <param name="priorAttempts">Attempts already made (a retry of part of an event); 0 for a first delivery.</param>
+    /// <param name="visibleAfter">Hides the messages this long first (a delayed retry); visible at once when null.</param>
     /// <returns>True when the payload went to blob storage.</returns>
     public async Task<bool> PublishAsync(
         IReadOnlyList<string> queueNames, string source, EventEnvelope envelope, DateTimeOffset receivedAt,
-        ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+        ReadOnlyMemory<byte> payload, CancellationToken cancellationToken, int priorAttempts = 0, TimeSpan? visibleAfter = null)
     {
         ArgumentNullException.ThrowIfNull(queueNames);
-        var message = EventMessageCodec.EncodeInline(source, envelope, receivedAt, payload.Span);
+        var message = EventMessageCodec.EncodeInline(source, envelope, receivedAt, payload.Span, priorAttempts);
         if (message.Length <= EventMessageCodec.MaxMessageBytes - EventMessageCodec.RetryFieldsReserve)
         {
             var body = BinaryData.FromBytes(message);
             await (queueNames.Count == 1
-                ? SendAsync(queueNames[0], body, cancellationToken)
-                : Task.WhenAll(queueNames.Select(name => SendAsync(name, body, cancellationToken)))).ConfigureAwait(false);
+                ? SendAsync(queueNames[0], body, cancellationToken, visibleAfter)
+                : Task.WhenAll(queueNames.Select(name => SendAsync(name, body, cancellationToken, visibleAfter)))).ConfigureAwait(false);
             return false;
         }
 
@@ -42,8 +50,8 @@ public sealed class EventPublisher(QueueServiceClient queues, PayloadStore paylo
         await Task.WhenAll(queueNames.Select(async name =>
         {
             var blob = await payloads.SaveAsync(source, name, envelope.Id, payload, cancellationToken).ConfigureAwait(false);
-            var reference = EventMessageCodec.EncodeClaimCheck(source, envelope, receivedAt, blob);
-            await SendAsync(name, BinaryData.FromBytes(reference), cancellationToken).ConfigureAwait(false);
+            var reference = EventMessageCodec.EncodeClaimCheck(source, envelope, receivedAt, blob, priorAttempts);
+            await SendAsync(name, BinaryData.FromBytes(reference), cancellationToken, visibleAfter).ConfigureAwait(false);
         })).ConfigureAwait(false);
         return true;
     }

@@ -1,17 +1,18 @@
 using Microsoft.Extensions.Options;
 using TracktileFunctions.Erp;
-using TracktileFunctions.Messaging;
+using TracktileFunctions.Sync;
 using TracktileFunctions.Tracktile;
 
 namespace TracktileFunctions.Processing;
 
 /// <summary>
-/// A changed product handed off by the product batch -> <c>PUT products/{id}</c> in the ERP. Versions of one product
-/// are written one at a time under the product's lock in sync state: an older version (a backlog across runs, a
-/// replay) is skipped, and no older write can land after a newer one, so the ERP always ends at the newest version.
-/// The same version again (an overlapping run, a forced resync) is written again: a PUT of the same data is harmless.
+/// A page of changed products handed off by the product batch -> the ERP's items, written together (concurrently, or
+/// in the ERP's batch call). The page's products are locked in sync state together (a few queries and one transaction,
+/// not two operations per product), so no older write of a product can land after a newer one: an older version (a
+/// backlog across runs, a replay) is skipped, and so is the version the ERP already has, unless a forced resync asks
+/// for it again. Each product's ERP key and version are saved in one transaction per page.
 /// </summary>
-public sealed class ErpProductConsumer(IErp erp, SyncStateStore state, IOptions<TracktileClientOptions> tracktileOptions) : IEventConsumer
+public sealed class ErpProductConsumer(IErp erp, SyncStateStore state, IOptions<TracktileClientOptions> tracktileOptions) : IProductPageTarget
 {
     /// <summary>The state scope (table partition) of products written to the ERP.</summary>
     public const string Scope = "erp-product";
@@ -22,30 +23,116 @@ public sealed class ErpProductConsumer(IErp erp, SyncStateStore state, IOptions<
     public string Name => "erp-products";
 
     /// <inheritdoc />
-    public async Task<string> HandleAsync(WebhookEventReceived evt, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<ProductOutcome>> ApplyAsync(ProductPage page, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(evt);
-        var product = ErpProductMapping.ToErpProduct(evt.Payload, _products.IdProperty, _products.ModifiedAtProperty)
-            ?? throw new PermanentProcessingException($"product has no '{_products.IdProperty}' (check Tracktile:Api:Products:IdProperty)");
-        if (product.ModifiedAt is not { } version)
+        ArgumentNullException.ThrowIfNull(page);
+        var outcomes = new ProductOutcome[page.Products.Count];
+        var mapped = new ErpProduct?[page.Products.Count];
+        var newest = new Dictionary<string, int>(StringComparer.Ordinal); // per product id, the index of its newest version in the page
+        for (var i = 0; i < page.Products.Count; i++)
         {
-            // No version to order by: every hand-off of it is the product as it was read, written as it comes.
-            var itemKey = await erp.UpsertProductAsync(product, ErpProductMapping.UpsertKey(evt.EventId), cancellationToken).ConfigureAwait(false);
-            await state.TrySaveAsync(new SyncRecord(Scope, product.ExternalId) { TargetId = itemKey }, cancellationToken).ConfigureAwait(false);
-            return $"upserted product {product.ExternalId} (it has no '{_products.ModifiedAtProperty}')";
-        }
-
-        return await state.UnderLockAsync(Scope, product.ExternalId, $"{Name}/{evt.EventId}", async record =>
-        {
-            if (record.IsNewerThan(version))
+            mapped[i] = ErpProductMapping.ToErpProduct(page.Products[i].Product, _products.IdProperty, _products.ModifiedAtProperty);
+            if (mapped[i] is not { } product)
             {
-                return ((SyncRecord?)null, $"stale: version {version:O} is older than {record.AppliedEventTime:O}, already in the ERP");
+                outcomes[i] = ProductOutcome.Failed(new PermanentProcessingException($"product has no '{_products.IdProperty}' (check Tracktile:Api:Products:IdProperty)"));
+                continue;
             }
 
-            record.TargetId = await erp.UpsertProductAsync(product with { ErpKey = record.TargetId }, ErpProductMapping.UpsertKey(evt.EventId), cancellationToken).ConfigureAwait(false);
-            record.AppliedEventId = evt.EventId;
-            record.AppliedEventTime = version;
-            return (record, $"upserted product {product.ExternalId}");
-        }, cancellationToken).ConfigureAwait(false);
+            if (newest.TryGetValue(product.ExternalId, out var other) && !(mapped[other]!.ModifiedAt < product.ModifiedAt))
+            {
+                outcomes[i] = ProductOutcome.Done($"skipped: a newer version of {product.ExternalId} is in the same page");
+                continue;
+            }
+
+            if (newest.TryGetValue(product.ExternalId, out other))
+            {
+                outcomes[other] = ProductOutcome.Done($"skipped: a newer version of {product.ExternalId} is in the same page");
+            }
+
+            newest[product.ExternalId] = i;
+        }
+
+        // A product another page is writing (another version of it) is waited for, as one record's lock is, once the
+        // rest of this page is written and released.
+        var pending = newest.Keys.ToList();
+        var pause = TimeSpan.FromMilliseconds(50);
+        for (var waited = TimeSpan.Zero; ; waited += pause, pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, TimeSpan.FromSeconds(1).Ticks)))
+        {
+            pending = await WriteAsync(page, pending, newest, mapped, outcomes, cancellationToken).ConfigureAwait(false);
+            if (pending.Count == 0 || waited >= SyncStateStore.MaxLockWait)
+            {
+                break;
+            }
+
+            await Task.Delay(pause, cancellationToken).ConfigureAwait(false);
+        }
+
+        foreach (var key in pending)
+        {
+            outcomes[newest[key]] = ProductOutcome.Failed(new RecordBusyException($"product {key} is being written by another page; retrying later"));
+        }
+
+        return outcomes;
+    }
+
+    /// <summary>Locks, writes and saves the products of <paramref name="keys"/>; returns the keys found busy.</summary>
+    private async Task<List<string>> WriteAsync(
+        ProductPage page, List<string> keys, Dictionary<string, int> newest, ErpProduct?[] mapped, ProductOutcome[] outcomes, CancellationToken cancellationToken)
+    {
+        var (locked, busy) = await state.LockManyAsync(Scope, keys, $"{Name}/{page.Id}", cancellationToken).ConfigureAwait(false);
+
+        var writes = new List<(int Index, SyncRecord Record)>(locked.Count);
+        foreach (var (key, record) in locked)
+        {
+            var i = newest[key];
+            var version = mapped[i]!.ModifiedAt;
+            if (version is { } v && record.AppliedEventTime is { } applied && (applied > v || (applied == v && !page.Full)))
+            {
+                outcomes[i] = ProductOutcome.Done(applied > v
+                    ? $"stale: version {v:O} is older than {applied:O}, already in the ERP"
+                    : $"unchanged: version {v:O} is in the ERP");
+                continue;
+            }
+
+            writes.Add((i, record));
+        }
+
+        IReadOnlyList<ProductWriteResult> results;
+        try
+        {
+            results = await erp.UpsertProductsAsync(
+                [.. writes.Select(w => new ProductWrite(mapped[w.Index]! with { ErpKey = w.Record.TargetId }, ErpProductMapping.UpsertKey(page.Products[w.Index].EventId)))],
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await state.SaveManyAsync(locked.Values).ConfigureAwait(false); // only releases: nothing changed
+            throw;
+        }
+
+        for (var w = 0; w < writes.Count; w++)
+        {
+            var (i, record) = writes[w];
+            if (results[w].Error is { } error)
+            {
+                outcomes[i] = ProductOutcome.Failed(error);
+                continue;
+            }
+
+            record.TargetId = results[w].ItemKey;
+            record.AppliedEventId = page.Products[i].EventId;
+            record.AppliedEventTime = mapped[i]!.ModifiedAt;
+            outcomes[i] = ProductOutcome.Done(mapped[i]!.ModifiedAt is null
+                ? $"upserted product {mapped[i]!.ExternalId} (it has no '{_products.ModifiedAtProperty}')"
+                : $"upserted product {mapped[i]!.ExternalId}");
+        }
+
+        foreach (var key in await state.SaveManyAsync(locked.Values).ConfigureAwait(false))
+        {
+            // Only after this page outlived its lock: the write happened, but the record is someone else's now.
+            outcomes[newest[key]] = ProductOutcome.Failed(new RecordBusyException($"product {key}: the lock was taken over before the state was saved; retrying"));
+        }
+
+        return busy;
     }
 }

@@ -26,6 +26,18 @@ public sealed class FailureLog(LazyTable table, EventPublisher queues, TimeProvi
         await queues.SendAsync(PoisonQueueName(queue), BinaryData.FromString(message), cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Puts a new event (part of one that failed: a product of a page) in the poison queue of <paramref name="queue"/>
+    /// and records why: a payload too large for a queue message goes to blob storage, as on the first hand-off.
+    /// </summary>
+    public async Task PoisonEventAsync(
+        string queue, string source, EventEnvelope envelope, DateTimeOffset receivedAt, ReadOnlyMemory<byte> payload, string reason, long attempt,
+        CancellationToken cancellationToken)
+    {
+        await RecordAsync(queue, envelope.Id, envelope.Kind, reason, attempt, poisoned: true, cancellationToken).ConfigureAwait(false);
+        await queues.PublishAsync([PoisonQueueName(queue)], source, envelope, receivedAt, payload, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Records a failed attempt that will be retried (the host poisons it after its last attempt).</summary>
     public Task RecordAttemptAsync(string queue, string eventId, string kind, long attempt, string reason, CancellationToken cancellationToken)
         => RecordAsync(queue, eventId, kind, reason, attempt, poisoned: false, cancellationToken);

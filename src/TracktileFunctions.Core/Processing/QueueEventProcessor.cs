@@ -44,15 +44,8 @@ public sealed partial class QueueEventProcessor(
         string queue, string message, string messageId, long dequeueCount, IEventConsumer consumer, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(consumer);
-        DecodedEventMessage decoded;
-        try
+        if (await Attempts.DecodeOrPoisonAsync(failures, queue, message, reason => LogUnreadable(queue, reason)).ConfigureAwait(false) is not { } decoded)
         {
-            decoded = EventMessageCodec.Decode(message);
-        }
-        catch (InvalidEventMessageException ex)
-        {
-            LogUnreadable(queue, ex.Message);
-            await failures.PoisonAsync(queue, message, null, null, "unreadable message: " + ex.Message, CancellationToken.None).ConfigureAwait(false);
             return;
         }
 
@@ -74,13 +67,13 @@ public sealed partial class QueueEventProcessor(
                     return;
             }
 
-            var evt = await LoadAsync(decoded, cancellationToken).ConfigureAwait(false) with { Attempt = attempt };
-            var outcome = await HandleBoundedAsync(consumer, evt, cancellationToken).ConfigureAwait(false);
+            var evt = await Attempts.LoadAsync(reader, decoded, cancellationToken).ConfigureAwait(false) with { Attempt = attempt };
+            var outcome = await Attempts.RunBoundedAsync(_options, ct => consumer.HandleAsync(evt, ct), cancellationToken).ConfigureAwait(false);
             await ledger.CompleteAsync(consumer.Name, decoded.EventId, decoded.Kind, outcome, cancellationToken).ConfigureAwait(false);
             LogProcessed(consumer.Name, decoded.Kind, decoded.EventId, outcome);
             await ForgetPayloadAsync(decoded).ConfigureAwait(false);
         }
-        catch (Exception ex) when (IsPermanent(ex))
+        catch (Exception ex) when (Attempts.IsPermanent(ex))
         {
             LogPoisoned(consumer.Name, decoded.Kind, decoded.EventId, ex.Message);
             await ReleaseAsync(consumer, decoded, claim).ConfigureAwait(false);
@@ -99,39 +92,6 @@ public sealed partial class QueueEventProcessor(
         }
     }
 
-    private static bool IsPermanent(Exception ex)
-        => ex is PermanentProcessingException || ex is ExternalApiException { IsTransient: false };
-
-    private async Task<WebhookEventReceived> LoadAsync(DecodedEventMessage decoded, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await reader.LoadAsync(decoded, cancellationToken).ConfigureAwait(false);
-        }
-        catch (RequestFailedException ex) when (ex.Status == 404)
-        {
-            throw new PermanentProcessingException($"unreadable message: its claim-checked payload {decoded.PayloadBlob} is gone", ex);
-        }
-        catch (JsonException ex)
-        {
-            throw new PermanentProcessingException($"unreadable message: its claim-checked payload is not JSON ({ex.Message})", ex);
-        }
-    }
-
-    /// <summary>Runs the handler, cancelled once it has taken <see cref="ProcessingOptions.HandlerTimeoutSeconds"/>.</summary>
-    private async Task<string> HandleBoundedAsync(IEventConsumer consumer, WebhookEventReceived evt, CancellationToken cancellationToken)
-    {
-        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        bounded.CancelAfter(TimeSpan.FromSeconds(_options.HandlerTimeoutSeconds));
-        try
-        {
-            return await consumer.HandleAsync(evt, bounded.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException ex) when (bounded.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
-        {
-            throw new TimeoutException($"the attempt was stopped after {_options.HandlerTimeoutSeconds} s (Processing:HandlerTimeoutSeconds)", ex);
-        }
-    }
 
     private async Task RetryLaterAsync(
         string queue, IEventConsumer consumer, DecodedEventMessage decoded, string owner, int attempt, long dequeueCount, Exception error)
@@ -145,7 +105,7 @@ public sealed partial class QueueEventProcessor(
             return;
         }
 
-        var delay = Jitter(_options.RetryDelay(attempt));
+        var delay = Attempts.NextDelay(_options, attempt);
         try
         {
             await failures.RecordAttemptAsync(queue, decoded.EventId, decoded.Kind, attempt, reason, CancellationToken.None).ConfigureAwait(false);
@@ -203,12 +163,6 @@ public sealed partial class QueueEventProcessor(
             LogRecordFailed(ex, decoded.EventId); // an orphaned payload blob costs storage, nothing else
         }
     }
-
-    /// <summary>±20 % jitter, in the whole seconds a queue message's visibility is counted in (at least one).</summary>
-    private static TimeSpan Jitter(TimeSpan delay)
-        => delay <= TimeSpan.Zero
-            ? TimeSpan.Zero
-            : TimeSpan.FromSeconds(Math.Max(1, Math.Round(delay.TotalSeconds * (0.8 + (Random.Shared.NextDouble() * 0.4)), MidpointRounding.AwayFromZero)));
 
     [LoggerMessage(LogLevel.Error, "Unreadable message on {Queue} moved to poison: {Reason}")]
     private partial void LogUnreadable(string queue, string reason);

@@ -24,6 +24,10 @@ public sealed class SyncStateStore(LazyTable table, TimeProvider timeProvider)
     /// <summary>How long a second event of the same record waits for the lock before its attempt is retried later.</summary>
     public static readonly TimeSpan MaxLockWait = TimeSpan.FromSeconds(30);
 
+    /// <summary>Table storage takes at most 100 actions in one transaction.</summary>
+    private const int MaxTransactionActions = 100;
+
+
     /// <summary>
     /// Runs <paramref name="body"/> holding the lock of one record, then saves the record it returns (and releases the
     /// lock in the same write), or only releases the lock when it returns none. Another holder makes this wait (up to
@@ -143,6 +147,114 @@ public sealed class SyncStateStore(LazyTable table, TimeProvider timeProvider)
         {
             // Taken over already, or storage is failing: the lock expires by itself.
         }
+    }
+
+    /// <summary>
+    /// Locks the records of many keys of one scope at once (a page of products): they are read in a few queries and
+    /// locked in one transaction per 100, instead of two operations per record. A key another holder has locked, or
+    /// that changed between the read and the lock, is answered busy, to be retried later on its own.
+    /// </summary>
+    /// <param name="scope">The records' scope (table partition).</param>
+    /// <param name="keys">The keys (distinct).</param>
+    /// <param name="holder">Who locks (see <see cref="UnderLockAsync{T}"/>).</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>The locked records by key (new, empty ones where there were none), and the busy keys.</returns>
+    public async Task<(Dictionary<string, SyncRecord> Locked, List<string> Busy)> LockManyAsync(
+        string scope, IReadOnlyCollection<string> keys, string holder, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        var current = await GetManyAsync(scope, keys, cancellationToken).ConfigureAwait(false);
+        var now = timeProvider.GetUtcNow();
+        var busy = new List<string>();
+        var candidates = new List<SyncRecord>(keys.Count);
+        foreach (var key in keys)
+        {
+            var record = current.GetValueOrDefault(key);
+            if (record is { LockedBy: { } other, LockedUntil: { } until } && other != holder && until > now)
+            {
+                busy.Add(key);
+                continue;
+            }
+
+            record ??= new SyncRecord(scope, key);
+            record.LockedBy = holder;
+            record.LockedUntil = now + LockLease;
+            candidates.Add(record);
+        }
+
+        var locked = new Dictionary<string, SyncRecord>(candidates.Count, StringComparer.Ordinal);
+        busy.AddRange(await SubmitEachAsync(candidates, r => r.ETag == default
+            ? new TableTransactionAction(TableTransactionActionType.Add, r)
+            : new TableTransactionAction(TableTransactionActionType.UpdateReplace, r, r.ETag), cancellationToken).ConfigureAwait(false));
+        foreach (var record in candidates.Where(r => r.LockedBy == holder && r.ETag != default))
+        {
+            locked[record.Key] = record;
+        }
+
+        return (locked, busy);
+    }
+
+    /// <summary>
+    /// Saves records locked by <see cref="LockManyAsync"/> and releases their locks, in one transaction per 100 (the
+    /// effects have happened: this is not cancelled).
+    /// </summary>
+    /// <returns>The keys whose lock was taken over before the save (their records are someone else's now).</returns>
+    public Task<List<string>> SaveManyAsync(IEnumerable<SyncRecord> locked)
+    {
+        ArgumentNullException.ThrowIfNull(locked);
+        var records = locked.ToList();
+        foreach (var record in records)
+        {
+            record.LockedBy = null;
+            record.LockedUntil = null;
+        }
+
+        return SubmitEachAsync(records, r => new TableTransactionAction(TableTransactionActionType.UpdateReplace, r, r.ETag), CancellationToken.None);
+    }
+
+    /// <summary>The records of <paramref name="keys"/> in <paramref name="scope"/> that exist, by key (a few queries, not a read per key).</summary>
+    public async Task<Dictionary<string, SyncRecord>> GetManyAsync(string scope, IEnumerable<string> keys, CancellationToken cancellationToken)
+        => (await table.GetManyAsync<SyncRecord>(scope, keys.Select(TableKeys.Escape), cancellationToken).ConfigureAwait(false))
+            .ToDictionary(r => r.Key, StringComparer.Ordinal);
+
+    /// <summary>
+    /// Submits one action per record, 100 to a transaction. A record whose action is refused (409, 412: someone else
+    /// wrote it) is left out and the rest submitted again; the others get their new ETag.
+    /// </summary>
+    /// <returns>The keys of the records left out (their <see cref="SyncRecord.ETag"/> is cleared).</returns>
+    private async Task<List<string>> SubmitEachAsync(List<SyncRecord> records, Func<SyncRecord, TableTransactionAction> action, CancellationToken cancellationToken)
+    {
+        var refused = new List<string>();
+        foreach (var chunk in records.Chunk(MaxTransactionActions))
+        {
+            var pending = chunk.ToList();
+            while (pending.Count > 0)
+            {
+                try
+                {
+                    var responses = await table.RunAsync(t => t.SubmitTransactionAsync(pending.Select(action), cancellationToken), cancellationToken).ConfigureAwait(false);
+                    for (var i = 0; i < pending.Count; i++)
+                    {
+                        pending[i].ETag = responses.Value[i].Headers.ETag ?? throw new InvalidOperationException("a table transaction answered without an ETag");
+                    }
+
+                    break;
+                }
+                catch (TableTransactionFailedException ex) when (ex.Status is 404 or 409 or 412)
+                {
+                    var failed = ex.FailedTransactionActionIndex is { } index && index < pending.Count ? [pending[index]] : pending.ToList();
+                    foreach (var record in failed)
+                    {
+                        record.ETag = default;
+                        record.LockedBy = null;
+                        refused.Add(record.Key);
+                        pending.Remove(record);
+                    }
+                }
+            }
+        }
+
+        return refused;
     }
 
     /// <summary>The record for <paramref name="key"/> in <paramref name="scope"/>, or null.</summary>

@@ -19,6 +19,7 @@ public sealed class RestErpClient(HttpClient http, IOptions<RestErpOptions> opti
     private static readonly JsonHttp.ErrorFactory Error = (s, c, r, d, i) => new ErpApiException(s, c, r, d, i);
 
     private readonly RestErpPaths _paths = options.Value.Paths;
+    private readonly int _concurrency = options.Value.Resilience.MaxConcurrency;
 
     /// <summary>Creates a sales order (or finds the one created earlier with the same key).</summary>
     public async Task<ErpCreated> CreateSalesOrderAsync(ErpSalesOrder order, string idempotencyKey, CancellationToken cancellationToken)
@@ -58,6 +59,10 @@ public sealed class RestErpClient(HttpClient http, IOptions<RestErpOptions> opti
             HttpMethod.Put, JsonHttp.Path(_paths.UpsertProduct, ("productId", product.ExternalId)), product, idempotencyKey, cancellationToken).ConfigureAwait(false);
         return product.ExternalId;
     }
+
+    /// <summary>A page of products: one PUT each, as many at once as <c>Erp:Resilience:MaxConcurrency</c> lets through.</summary>
+    public Task<IReadOnlyList<ProductWriteResult>> UpsertProductsAsync(IReadOnlyList<ProductWrite> products, CancellationToken cancellationToken)
+        => ProductWriteResult.EachAsync(products, _concurrency, (w, ct) => UpsertProductAsync(w.Product, w.IdempotencyKey, ct), cancellationToken);
 
     /// <summary>Reads a customer as the ERP holds it now (for the two-way sync's three-way merge).</summary>
     /// <exception cref="ErpApiException">The ERP refused (404 for an unknown customer) or did not answer.</exception>

@@ -24,4 +24,30 @@ public sealed class LazyTable(TableClient table)
             return await operation(table).ConfigureAwait(false);
         }
     }
+
+    /// <summary>A query filter holds at most 15 comparisons: the partition and 14 row keys.</summary>
+    public const int MaxRowKeysPerQuery = 14;
+
+    /// <summary>
+    /// The entities of <paramref name="rowKeys"/> (already escaped) in one partition that exist: one query per
+    /// <see cref="MaxRowKeysPerQuery"/> keys, run together, instead of a point read per key.
+    /// </summary>
+    public async Task<List<T>> GetManyAsync<T>(string partitionKey, IEnumerable<string> rowKeys, CancellationToken cancellationToken)
+        where T : class, ITableEntity
+    {
+        ArgumentNullException.ThrowIfNull(rowKeys);
+        var chunks = await Task.WhenAll(rowKeys.Chunk(MaxRowKeysPerQuery).Select(chunk => RunAsync(async t =>
+        {
+            var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partitionKey}") + " and ("
+                + string.Join(" or ", chunk.Select(k => TableClient.CreateQueryFilter($"RowKey eq {k}"))) + ")";
+            var found = new List<T>(chunk.Length);
+            await foreach (var entity in t.QueryAsync<T>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
+            {
+                found.Add(entity);
+            }
+
+            return found;
+        }, cancellationToken))).ConfigureAwait(false);
+        return [.. chunks.SelectMany(c => c)];
+    }
 }

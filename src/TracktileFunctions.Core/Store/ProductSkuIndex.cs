@@ -42,41 +42,96 @@ public sealed class ProductSkuIndex(LazyTable table)
         }, cancellationToken);
 
     /// <summary>Records <paramref name="productId"/>'s SKU (null or empty: it has none any more).</summary>
-    /// <returns>What changed, for the ledger.</returns>
+    /// <returns>What changed, for the logs.</returns>
     public async Task<string> SetAsync(string productId, string? sku, CancellationToken cancellationToken)
+        => (await SetManyAsync([(productId, sku)], cancellationToken).ConfigureAwait(false))[0];
+
+    /// <summary>
+    /// Records the SKUs of a page of products, in order (a later entry for a product wins): the rows they touch are
+    /// read in a few queries, the changes worked out in memory, and written in one transaction per 100 rows.
+    /// </summary>
+    /// <returns>What changed for each entry, in order.</returns>
+    public async Task<IReadOnlyList<string>> SetManyAsync(IReadOnlyList<(string ProductId, string? Sku)> entries, CancellationToken cancellationToken)
     {
-        var productKey = TableKeys.Escape("product:" + productId);
-        var row = await GetAsync("product:" + productId, cancellationToken).ConfigureAwait(false);
-        var old = row?.GetString("Value") is { Length: > 0 } had ? had : null;
-        sku = string.IsNullOrEmpty(sku) ? null : sku;
-        if (row is not null && old == sku)
-        {
-            return $"unchanged: product {productId} has SKU {sku ?? "(none)"}";
-        }
+        ArgumentNullException.ThrowIfNull(entries);
+        var wanted = entries.Select(e => (e.ProductId, Sku: string.IsNullOrEmpty(e.Sku) ? null : e.Sku)).ToList();
 
-        var actions = new List<TableTransactionAction>();
-        if (old is not null)
-        {
-            actions.Add(new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(Partition, TableKeys.Escape("sku:" + old)), ETag.All));
-        }
+        // The rows as stored (null: none), then as they will be: the product rows first, the SKU rows of the SKUs that move.
+        var rows = new Dictionary<string, string?>(StringComparer.Ordinal);
+        await ReadAsync(wanted.Select(e => "product:" + e.ProductId)).ConfigureAwait(false);
+        await ReadAsync(wanted.Where(e => e.Sku is not null && rows["product:" + e.ProductId] != e.Sku).Select(e => "sku:" + e.Sku)).ConfigureAwait(false);
+        var stored = new Dictionary<string, string?>(rows, StringComparer.Ordinal);
 
-        if (sku is null)
+        var outcomes = new string[wanted.Count];
+        for (var i = 0; i < wanted.Count; i++)
         {
-            // Known, without SKU: web stores and warehouses skip its movements instead of waiting for an index entry.
-            actions.Add(new TableTransactionAction(TableTransactionActionType.UpsertReplace, new TableEntity(Partition, productKey) { ["Value"] = "" }));
-        }
-        else
-        {
-            // A SKU that moved here from another product: that product no longer has it (a SKU names one product).
-            if ((await GetAsync("sku:" + sku, cancellationToken).ConfigureAwait(false))?.GetString("Value") is { } previous && previous != productId)
+            var (productId, sku) = wanted[i];
+            var productRow = "product:" + productId;
+            var had = rows[productRow];
+            var old = had is { Length: > 0 } ? had : null;
+            if (had is not null && old == sku)
             {
-                actions.Add(new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(Partition, TableKeys.Escape("product:" + previous)), ETag.All));
+                outcomes[i] = $"unchanged: product {productId} has SKU {sku ?? "(none)"}";
+                continue;
             }
 
-            actions.Add(new TableTransactionAction(TableTransactionActionType.UpsertReplace, new TableEntity(Partition, TableKeys.Escape("sku:" + sku)) { ["Value"] = productId, ["Sku"] = sku }));
-            actions.Add(new TableTransactionAction(TableTransactionActionType.UpsertReplace, new TableEntity(Partition, productKey) { ["Value"] = sku }));
+            if (old is not null)
+            {
+                rows["sku:" + old] = null;
+            }
+
+            if (sku is null)
+            {
+                rows[productRow] = ""; // known, without SKU: web stores and warehouses skip its movements instead of waiting for an entry
+            }
+            else
+            {
+                // A SKU that moved here from another product: that product no longer has it (a SKU names one product).
+                if (rows.GetValueOrDefault("sku:" + sku) is { } previous && previous != productId)
+                {
+                    rows["product:" + previous] = null;
+                }
+
+                rows["sku:" + sku] = productId;
+                rows[productRow] = sku;
+            }
+
+            outcomes[i] = $"product {productId}: SKU {old ?? "(none)"} -> {sku ?? "(none)"}";
         }
 
+        // What differs from what was read (a row that was not read, e.g. the product a SKU moved away from, is written as it is now).
+        var actions = rows.Where(r => !stored.TryGetValue(r.Key, out var before) || before != r.Value).Select(r => r.Value is null
+            ? new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(Partition, TableKeys.Escape(r.Key)), ETag.All)
+            : new TableTransactionAction(TableTransactionActionType.UpsertReplace, Row(r.Key, r.Value))).ToList();
+        foreach (var chunk in actions.Chunk(100))
+        {
+            await SubmitAsync(chunk, cancellationToken).ConfigureAwait(false);
+        }
+
+        return outcomes;
+
+        async Task ReadAsync(IEnumerable<string> keys)
+        {
+            var missing = keys.Where(k => !rows.ContainsKey(k)).Distinct(StringComparer.Ordinal).ToDictionary(TableKeys.Escape, StringComparer.Ordinal);
+            foreach (var key in missing.Values)
+            {
+                rows[key] = null;
+            }
+
+            foreach (var row in await table.GetManyAsync<TableEntity>(Partition, missing.Keys, cancellationToken).ConfigureAwait(false))
+            {
+                rows[missing[row.RowKey]] = row.GetString("Value");
+            }
+        }
+    }
+
+    private static TableEntity Row(string key, string value)
+        => key.StartsWith("sku:", StringComparison.Ordinal)
+            ? new TableEntity(Partition, TableKeys.Escape(key)) { ["Value"] = value, ["Sku"] = key["sku:".Length..] }
+            : new TableEntity(Partition, TableKeys.Escape(key)) { ["Value"] = value };
+
+    private async Task SubmitAsync(TableTransactionAction[] actions, CancellationToken cancellationToken)
+    {
         try
         {
             await table.RunAsync(t => t.SubmitTransactionAsync(actions, cancellationToken), cancellationToken).ConfigureAwait(false);
@@ -97,8 +152,6 @@ public sealed class ProductSkuIndex(LazyTable table)
                 }
             }
         }
-
-        return $"product {productId}: SKU {old ?? "(none)"} -> {sku ?? "(none)"}";
     }
 
     private async Task<TableEntity?> GetAsync(string key, CancellationToken cancellationToken)

@@ -47,9 +47,17 @@ public sealed class ProductSyncOptions : IValidatableObject
     /// <summary>The <c>modifiedSince</c> of the very first run; null syncs every product.</summary>
     public DateTimeOffset? InitialSince { get; set; }
 
-    /// <summary>Products handed off (enqueued) at once.</summary>
+    /// <summary>
+    /// Products per queue message: each target writes a page in one invocation (concurrently, or in its batch call:
+    /// Business Central's <c>$batch</c> takes 100 operations), and its sync state is read and written per page. Fewer
+    /// go in a page whose products would not fit one queue message.
+    /// </summary>
+    [Range(1, 1_000)]
+    public int PageSize { get; set; } = 100;
+
+    /// <summary>Pages handed off (enqueued) at once.</summary>
     [Range(1, 256)]
-    public int MaxConcurrentHandOffs { get; set; } = 32;
+    public int MaxConcurrentHandOffs { get; set; } = 8;
 
     /// <summary>Where changed products go: the ERP's queue, and those of the systems that index products (set by the app, not a setting).</summary>
     internal List<string> HandOffQueues { get; } = [QueueNames.TracktileProducts];

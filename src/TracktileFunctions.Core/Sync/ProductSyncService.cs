@@ -1,7 +1,6 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Logging;
@@ -14,9 +13,10 @@ using TracktileFunctions.Tracktile;
 namespace TracktileFunctions.Sync;
 
 /// <summary>
-/// The product batch: streams the products Tracktile changed since the watermark and hands each one off to the
-/// <c>tracktile-products</c> queue (where <see cref="ErpProductConsumer"/> upserts it, with per-product retries and
-/// poison). The watermark lives in Table storage and only moves forward, and only after every product of the run is
+/// The product batch: streams the products Tracktile changed since the watermark and hands them off a page per message
+/// (<see cref="ProductSyncOptions.PageSize"/>) to the <c>tracktile-products</c> queue, where <see cref="ErpProductConsumer"/>
+/// writes each page to the ERP (with per-product retries and poison), and to the queues of the systems that index
+/// products. The watermark lives in Table storage and only moves forward, and only after every product of the run is
 /// durably queued: a failed or killed run leaves it where it was and the next run repeats the work.
 /// </summary>
 public sealed partial class ProductSyncService(
@@ -34,9 +34,6 @@ public sealed partial class ProductSyncService(
 
     /// <summary>The source name on product messages.</summary>
     public const string Source = "tracktile-sync";
-
-    /// <summary>The kind on product messages.</summary>
-    public const string ProductChangedKind = "product.changed";
 
     private const string Scope = "product-sync";
     private const string WatermarkKey = "watermark";
@@ -70,23 +67,25 @@ public sealed partial class ProductSyncService(
         var stopwatch = Stopwatch.StartNew();
         var stored = await GetWatermarkAsync(cancellationToken).ConfigureAwait(false);
         var from = full ? null : since ?? stored ?? _options.InitialSince;
-        long seen = 0, handedOff = 0;
+        var counts = new HandOffCounts();
         try
         {
             await Parallel.ForEachAsync(
-                tracktile.GetProductsModifiedSinceAsync(from, cancellationToken),
+                PagesAsync(tracktile.GetProductsModifiedSinceAsync(from, cancellationToken), startedAt, full, counts, cancellationToken),
                 new ParallelOptions { MaxDegreeOfParallelism = _options.MaxConcurrentHandOffs, CancellationToken = cancellationToken },
-                async (product, ct) =>
+                async (page, ct) =>
                 {
-                    Interlocked.Increment(ref seen);
-                    await HandOffAsync(product, startedAt, full, ct).ConfigureAwait(false);
-                    Interlocked.Increment(ref handedOff);
+                    await publisher.PublishAsync(_handOffQueues, Source, new EventEnvelope(page.Id, ProductPage.Kind, null), startedAt, page.Payload, ct).ConfigureAwait(false);
+                    Interlocked.Add(ref counts.HandedOff, page.Count);
+                    Interlocked.Increment(ref counts.Pages);
                 }).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
-            var failed = new ProductSyncResult(trigger, from, startedAt, seen, handedOff, seen - handedOff, stored, Succeeded: false, stopwatch.Elapsed);
-            LogSummary(ex, failed.Trigger, "failed", failed.Seen, failed.HandedOff, failed.Failed, (long)failed.Duration.TotalMilliseconds, failed.Watermark);
+            var seen = Interlocked.Read(ref counts.Seen);
+            var handedOff = Interlocked.Read(ref counts.HandedOff);
+            var failed = new ProductSyncResult(trigger, from, startedAt, seen, handedOff, seen - handedOff, stored, Succeeded: false, stopwatch.Elapsed) { Pages = counts.Pages };
+            LogSummary(ex, failed.Trigger, "failed", failed.Seen, failed.HandedOff, failed.Pages, failed.Failed, (long)failed.Duration.TotalMilliseconds, failed.Watermark);
             await RecordRunAsync(failed, ex.Message).ConfigureAwait(false);
             throw;
         }
@@ -100,27 +99,65 @@ public sealed partial class ProductSyncService(
             watermark = await AdvanceAsync(startedAt - TimeSpan.FromSeconds(_options.OverlapSeconds), trigger, cancellationToken).ConfigureAwait(false);
         }
 
-        var result = new ProductSyncResult(trigger, from, startedAt, seen, handedOff, 0, watermark, Succeeded: true, stopwatch.Elapsed);
-        LogSummary(null, result.Trigger, "succeeded", result.Seen, result.HandedOff, result.Failed, (long)result.Duration.TotalMilliseconds, result.Watermark);
+        var result = new ProductSyncResult(trigger, from, startedAt, counts.Seen, counts.HandedOff, 0, watermark, Succeeded: true, stopwatch.Elapsed) { Pages = counts.Pages };
+        LogSummary(null, result.Trigger, "succeeded", result.Seen, result.HandedOff, result.Pages, result.Failed, (long)result.Duration.TotalMilliseconds, result.Watermark);
         await RecordRunAsync(result, null).ConfigureAwait(false);
         return result;
     }
 
-    private Task<bool> HandOffAsync(JsonElement product, DateTimeOffset startedAt, bool full, CancellationToken cancellationToken)
+    /// <summary>
+    /// Groups the streamed products into pages of <see cref="ProductSyncOptions.PageSize"/>, or fewer where more would
+    /// not fit one queue message (a product too large for one on its own is a page of one, claim-checked).
+    /// </summary>
+    private async IAsyncEnumerable<HandOffPage> PagesAsync(
+        IAsyncEnumerable<JsonElement> products, DateTimeOffset startedAt, bool full, HandOffCounts counts,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var id = product.ValueKind == JsonValueKind.Object && product.TryGetProperty(_products.IdProperty, out var i) ? i.ToString() : null;
-        DateTimeOffset? modifiedAt = product.ValueKind == JsonValueKind.Object
-            && product.TryGetProperty(_products.ModifiedAtProperty, out var m) && m.TryGetDateTimeOffset(out var parsed) ? parsed : null;
-        var payload = JsonSerializer.SerializeToUtf8Bytes(product);
+        var page = new List<(string EventId, ReadOnlyMemory<byte> Json)>(_options.PageSize);
+        var bytes = 0;
+        var number = 0;
+        await foreach (var product in products.WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            Interlocked.Increment(ref counts.Seen);
+            var json = JsonSerializer.SerializeToUtf8Bytes(product);
+            var id = product.ValueKind == JsonValueKind.Object && product.TryGetProperty(_products.IdProperty, out var i) ? i.ToString() : null;
+            DateTimeOffset? modifiedAt = product.ValueKind == JsonValueKind.Object
+                && product.TryGetProperty(_products.ModifiedAtProperty, out var m) && m.TryGetDateTimeOffset(out var parsed) ? parsed : null;
+            var eventId = ProductPage.VersionId(id, modifiedAt, json, startedAt, full);
+            var size = json.Length + eventId.Length + PerProductBytes;
+            if (page.Count > 0 && (page.Count >= _options.PageSize || bytes + size > PageBudgetBytes))
+            {
+                yield return new HandOffPage(PageId(startedAt, ++number), ProductPage.Encode(page, full), page.Count);
+                page.Clear();
+                bytes = 0;
+            }
 
-        // One event id per product version: the ledger then skips a version an overlapping run handed off again. A
-        // product without a readable modifiedAt gets one per run, so a later change is never taken for a repeat.
-        var version = modifiedAt?.UtcDateTime.ToString("O", CultureInfo.InvariantCulture)
-            ?? $"{Convert.ToHexStringLower(SHA256.HashData(payload))[..16]}-{startedAt.UtcTicks}";
-        // A forced resync gets its own event id per run, so the ledger lets it write a version that was written before.
-        var eventId = $"{id ?? "no-id"}@{version}" + (full ? $"@full-{startedAt.UtcTicks}" : "");
-        var envelope = new EventEnvelope(eventId, ProductChangedKind, modifiedAt);
-        return publisher.PublishAsync(_handOffQueues, Source, envelope, startedAt, payload, cancellationToken);
+            page.Add((eventId, json));
+            bytes += size;
+        }
+
+        if (page.Count > 0)
+        {
+            yield return new HandOffPage(PageId(startedAt, ++number), ProductPage.Encode(page, full), page.Count);
+        }
+    }
+
+    private static string PageId(DateTimeOffset startedAt, int number)
+        => $"products-{startedAt.UtcDateTime.ToString("yyyyMMdd'T'HHmmssfffffff'Z'", CultureInfo.InvariantCulture)}-{number:D6}";
+
+    /// <summary>What a page may hold so that its message stays inline: the message's limit less its envelope and the room a retry needs.</summary>
+    private const int PageBudgetBytes = EventMessageCodec.MaxMessageBytes - EventMessageCodec.RetryFieldsReserve - 1024;
+
+    /// <summary>An entry's JSON around its event id and product: <c>{"eventId":"","product":},</c>.</summary>
+    private const int PerProductBytes = 32;
+
+    private sealed record HandOffPage(string Id, byte[] Payload, int Count);
+
+    private sealed class HandOffCounts
+    {
+        public long Seen;
+        public long HandedOff;
+        public long Pages;
     }
 
     /// <summary>Moves the watermark forward to <paramref name="candidate"/>, never backwards, under concurrent runs.</summary>
@@ -161,6 +198,7 @@ public sealed partial class ProductSyncService(
                 ["DurationMs"] = (long)result.Duration.TotalMilliseconds,
                 ["Seen"] = result.Seen,
                 ["HandedOff"] = result.HandedOff,
+                ["Pages"] = result.Pages,
                 ["Failed"] = result.Failed,
                 ["Watermark"] = result.Watermark,
                 ["Status"] = result.Succeeded ? "succeeded" : "failed",
@@ -174,8 +212,8 @@ public sealed partial class ProductSyncService(
         }
     }
 
-    [LoggerMessage(LogLevel.Information, "Product sync ({Trigger}) {Status}: seen {Seen}, handed off {HandedOff}, failed {Failed}, {DurationMs} ms, watermark {Watermark}")]
-    private partial void LogSummary(Exception? exception, string trigger, string status, long seen, long handedOff, long failed, long durationMs, DateTimeOffset? watermark);
+    [LoggerMessage(LogLevel.Information, "Product sync ({Trigger}) {Status}: seen {Seen}, handed off {HandedOff} in {Pages} page(s), failed {Failed}, {DurationMs} ms, watermark {Watermark}")]
+    private partial void LogSummary(Exception? exception, string trigger, string status, long seen, long handedOff, long pages, long failed, long durationMs, DateTimeOffset? watermark);
 
     [LoggerMessage(LogLevel.Warning, "Could not record the product sync run in the history table")]
     private partial void LogHistoryFailed(Exception exception);
@@ -191,4 +229,8 @@ public sealed record ProductSyncResult(
     long Failed,
     DateTimeOffset? Watermark,
     bool Succeeded,
-    TimeSpan Duration);
+    TimeSpan Duration)
+{
+    /// <summary>How many pages (queue messages) the products were handed off in.</summary>
+    public long Pages { get; init; }
+}

@@ -30,6 +30,7 @@ public sealed class ProductSyncTests(AzuriteFixture azurite, ITestOutputHelper o
         new("Tracktile:Api:Products:Pagination", nameof(AppPagination.OffsetEnvelope)),
         new("Tracktile:Api:Products:PageSize", "10"),
         new("ProductSync:OverlapSeconds", "60"),
+        new("ProductSync:PageSize", "4"),
     ];
 
     protected override void ConfigureSandbox(TracktileFunctions.Sandbox.SandboxState state) => state.ProductPagination = SandboxPagination.OffsetEnvelope;
@@ -46,7 +47,10 @@ public sealed class ProductSyncTests(AzuriteFixture azurite, ITestOutputHelper o
         var reader = App.GetRequiredService<EventMessageReader>();
         await foreach (var text in AllMessagesAsync())
         {
-            ids.Add((await reader.ReadAsync(text, CancellationToken.None)).Payload.GetProperty("id").GetString()!);
+            foreach (var product in ProductPage.Read(await reader.ReadAsync(text, CancellationToken.None)).Products)
+            {
+                ids.Add(product.Product.GetProperty("id").GetString()!);
+            }
         }
 
         return ids;
@@ -86,6 +90,8 @@ public sealed class ProductSyncTests(AzuriteFixture azurite, ITestOutputHelper o
 
         Assert.True(result.Succeeded);
         Assert.Equal((95, 95, 0), (result.Seen, result.HandedOff, result.Failed));
+        Assert.Equal(24, result.Pages); // 4 to a page
+        Assert.Equal(24, await Azurite.MessageCountAsync(Queue));
         Assert.Equal(95, (await QueuedProductIdsAsync()).Count);
         var pages = State.CallsTo("GET", "/tracktile/products").Count;
         // Offset pages re-read the last product of the page before (to check nothing shifted): 10 + 9 * 9 + 4.
@@ -340,7 +346,8 @@ public sealed class ProductSyncTests(AzuriteFixture azurite, ITestOutputHelper o
         var reply = Assert.IsType<ContentResult>(await ActivatorUtilities.CreateInstance<ProductSyncHttpFunction>(App).RunAsync(context.Request, CancellationToken.None));
 
         Assert.Equal(202, reply.StatusCode);
-        await Eventually.UntilAsync(async () => await Azurite.MessageCountAsync(Queue) == 7, Timeout, "products since 00:05 are handed off");
+        await Eventually.UntilAsync(async () => await Azurite.MessageCountAsync(Queue) == 2, Timeout, "products since 00:05 are handed off (7, 4 to a page)");
+        Assert.Equal(7, (await QueuedProductIdsAsync()).Count);
         Assert.Contains("modifiedSince=2024-01-01T00%3A05%3A00.000Z", State.CallsTo("GET", "/tracktile/products")[0].Query, StringComparison.Ordinal);
     }
 
@@ -406,8 +413,8 @@ public sealed class ProductSyncTests(AzuriteFixture azurite, ITestOutputHelper o
 
         var text = Assert.Single(await Azurite.PeekAllAsync(Queue));
         Assert.Contains("payloadBlob", text, StringComparison.Ordinal);
-        var evt = await App.GetRequiredService<EventMessageReader>().ReadAsync(text, CancellationToken.None);
-        Assert.Equal(60_000, evt.Payload.GetProperty("name").GetString()!.Length);
-        Assert.Equal(JsonValueKind.Object, evt.Payload.ValueKind);
+        var page = ProductPage.Read(await App.GetRequiredService<EventMessageReader>().ReadAsync(text, CancellationToken.None));
+        Assert.Equal(60_000, Assert.Single(page.Products).Product.GetProperty("name").GetString()!.Length);
+        Assert.Equal("prod_big@2024-01-01T00:00:00.0000000Z", page.Products[0].EventId);
     }
 }

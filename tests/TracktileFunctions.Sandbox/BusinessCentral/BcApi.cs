@@ -8,8 +8,9 @@ namespace TracktileFunctions.Sandbox.BusinessCentral;
 /// <summary>
 /// The fake Business Central API under <c>/bc/v2.0/{tenant}/{environment}/api/</c>: API v2.0 (companies, items,
 /// customers, sales orders and their lines, shipments, invoices, item ledger entries, subscriptions) and the
-/// customer's lot journal extension (<c>api/tracktile/inventory/v1.0</c>). Authentication and the concurrency limit
-/// run before (<see cref="BcGateMiddleware"/>); every error answers BC's <c>{"error":{"code","message"}}</c>.
+/// customer's lot journal extension (<c>api/tracktile/inventory/v1.0</c>), and <c>$batch</c> under either API root
+/// (<see cref="BcBatch"/>). Authentication and the concurrency limit run before (<see cref="BcGateMiddleware"/>);
+/// every error answers BC's <c>{"error":{"code","message"}}</c>.
 /// </summary>
 internal static partial class BcApi
 {
@@ -27,12 +28,34 @@ internal static partial class BcApi
         "salesInvoices", "salesOrders", "salesQuotes", "shipmentMethods", "unitsOfMeasure", "vendors",
     ];
 
-    private const string ODataContentType = "application/json; odata.metadata=minimal; odata.streaming=true; IEEE754Compatible=false; charset=utf-8";
+    /// <summary>The content type of BC's JSON answers.</summary>
+    internal const string ODataContentType = "application/json; odata.metadata=minimal; odata.streaming=true; IEEE754Compatible=false; charset=utf-8";
 
     public static void Map(IEndpointRouteBuilder app)
         => app.Map(Root + "/{**path}", (HttpContext context, SandboxState state, SandboxOptions options) => HandleAsync(context, state, options));
 
     private static async Task<IResult> HandleAsync(HttpContext context, SandboxState state, SandboxOptions options)
+    {
+        if (BcBatch.IsBatchPath(context.Request))
+        {
+            try
+            {
+                return await BcBatch.HandleAsync(context, state, options);
+            }
+            catch (BcApiException error)
+            {
+                return BcErrors.Result(error);
+            }
+        }
+
+        return await DispatchAsync(context, state, options);
+    }
+
+    /// <summary>
+    /// Answers one API request (not a <c>$batch</c>): a standalone request, or one operation of a batch, which
+    /// <see cref="BcBatch"/> hands over as a request of its own.
+    /// </summary>
+    internal static async Task<IResult> DispatchAsync(HttpContext context, SandboxState state, SandboxOptions options)
     {
         try
         {

@@ -252,3 +252,37 @@ public sealed record BcNotificationDelivery(
 /// <param name="StatusCode">The receiver's status; <see langword="null"/> when it did not answer in time.</param>
 /// <param name="Succeeded">Whether it answered 200 with exactly the token as its body.</param>
 public sealed record BcHandshake(DateTimeOffset Time, Uri NotificationUrl, string ValidationToken, int? StatusCode, bool Succeeded);
+
+/// <summary>
+/// One operation of a <c>$batch</c> request (<see cref="SandboxState.BcBatchOperations"/>), as received and as answered.
+/// The batch request itself is one <see cref="Recording.SandboxCall"/> in <see cref="SandboxState.Calls"/>.
+/// </summary>
+/// <param name="Batch">The batch's number: 1, 2… in the order the sandbox read the batches since the start or <see cref="SandboxState.Reset"/>.</param>
+/// <param name="Index">The operation's place in <c>requests</c>, from 0.</param>
+/// <param name="Id">Its <c>id</c>; <see langword="null"/> when it had none (BC answers <c>"id": null</c> then).</param>
+/// <param name="Method">Its method, upper-cased.</param>
+/// <param name="Url">Its <c>url</c> as sent, e.g. <c>companies(…)/items?$filter=number eq '1000'</c>.</param>
+/// <param name="Path">The path the URL resolves to against the batch URL, e.g. <c>/bc/v2.0/sandbox-tenant/production/api/v2.0/companies(…)/items</c>.</param>
+/// <param name="Query">The resolved query string including <c>?</c>, or empty.</param>
+/// <param name="AtomicityGroup">Its <c>atomicityGroup</c>, if any.</param>
+/// <param name="Headers">Its <c>headers</c> as sent (<c>If-Match</c>, <c>Content-Type</c>...).</param>
+/// <param name="Body">Its <c>body</c> as JSON text; empty when it had none.</param>
+/// <param name="StatusCode">The status answered for it; <see langword="null"/> when it was not run (the batch stopped at an earlier failure).</param>
+/// <param name="Fault">The fault rule applied to it (matched by its method and resolved path), if any.</param>
+/// <param name="RolledBack">Whether its effect was undone: <c>Isolation: snapshot</c> and an operation of the batch failed.</param>
+/// <param name="Time">When it was run (or, when not run, when the batch arrived).</param>
+public sealed record BcBatchOperation(
+    int Batch,
+    int Index,
+    string? Id,
+    string Method,
+    string Url,
+    string Path,
+    string Query,
+    string? AtomicityGroup,
+    IReadOnlyDictionary<string, string> Headers,
+    string Body,
+    int? StatusCode,
+    Faults.FaultKind? Fault,
+    bool RolledBack,
+    DateTimeOffset Time);

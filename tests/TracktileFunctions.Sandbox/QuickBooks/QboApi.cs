@@ -8,9 +8,10 @@ namespace TracktileFunctions.Sandbox.QuickBooks;
 
 /// <summary>
 /// The Accounting API under <c>/quickbooks/v3/company/{realmId}/</c>: <c>GET {entity}/{id}</c>, <c>POST {entity}</c>
-/// (create, update, <c>?operation=void|delete</c>), <c>GET|POST query</c> and <c>GET cdc</c>, for Customer, Item,
-/// Invoice and Account (read-only). In order: Bearer token for the realm (401 fault code 3200, 403 3100), limits per
-/// realm (429 code 3001), <c>requestid</c> replay, then the operation. Answers are XML unless the request accepts
+/// (create, update, <c>?operation=void|delete</c>), <c>GET|POST query</c>, <c>GET cdc</c> and <c>POST batch</c>
+/// (<see cref="QboBatch"/>), for Customer, Item, Invoice and Account (read-only). In order: Bearer token for the realm
+/// (401 fault code 3200, 403 3100), limits per realm (429 code 3001; a batch also the batch limits), <c>requestid</c>
+/// replay (at most 50 characters, 36 on batch), then the operation. Answers are XML unless the request accepts
 /// <c>application/json</c>.
 /// </summary>
 internal static class QboApi
@@ -45,10 +46,12 @@ internal static class QboApi
             ? Math.Max(asked, SandboxState.QuickBooksMinimumMinorVersion)
             : SandboxState.QuickBooksMinimumMinorVersion;
         var requestId = HttpMethods.IsPost(request.Method) && request.Query.TryGetValue("requestid", out var id) ? id.ToString() : null;
+        var batch = HttpMethods.IsPost(request.Method) && QboBatch.Is(path);
+        var maxRequestIdLength = batch ? SandboxState.QuickBooksMaxBatchRequestIdLength : SandboxState.QuickBooksMaxRequestIdLength;
         void Record(int status, bool replayed) => state.RecordQuickBooksApiCall(new QuickBooksApiCall(
             state.TimeProvider.GetUtcNow(), request.Method, realmId, path, request.QueryString.Value ?? string.Empty, requested, served, requestId, status, replayed));
 
-        if (!state.EnterQuickBooks(realmId))
+        if (!state.EnterQuickBooks(realmId, batch))
         {
             if (state.QuickBooksRetryAfter is { } retryAfter)
             {
@@ -70,16 +73,16 @@ internal static class QboApi
 
             if (requestId is null)
             {
-                var (status, contentType, body) = await ExecuteAsync(context, state, path, json);
+                var (status, contentType, body) = await ExecuteAsync(context, state, path, json, null);
                 Record(status, false);
                 await WriteAsync(context, status, contentType, body);
                 return;
             }
 
-            if (requestId.Length > SandboxState.QuickBooksMaxRequestIdLength)
+            if (requestId.Length > maxRequestIdLength)
             {
                 var fault = QboFaultException.Invalid(
-                    $"requestid is longer than {SandboxState.QuickBooksMaxRequestIdLength.ToString(CultureInfo.InvariantCulture)} characters", "requestid");
+                    $"requestid is longer than {maxRequestIdLength.ToString(CultureInfo.InvariantCulture)} characters", "requestid");
                 var (body, contentType) = QboWire.Render(fault.Body(state.TimeProvider.GetUtcNow()), json);
                 Record(fault.Status, false);
                 await WriteAsync(context, fault.Status, contentType, body);
@@ -99,7 +102,7 @@ internal static class QboApi
                     return;
                 }
 
-                var (status, contentType, body) = await ExecuteAsync(context, state, path, json);
+                var (status, contentType, body) = await ExecuteAsync(context, state, path, json, requestId);
                 if (status is >= 200 and < 300 or StatusCodes.Status400BadRequest)
                 {
                     state.StoreQuickBooksAnswer(key, new QboStoredAnswer(status, contentType, body));
@@ -130,13 +133,13 @@ internal static class QboApi
         await context.Response.Body.WriteAsync(body, context.RequestAborted);
     }
 
-    private static async Task<(int Status, string ContentType, byte[] Body)> ExecuteAsync(HttpContext context, SandboxState state, string path, bool json)
+    private static async Task<(int Status, string ContentType, byte[] Body)> ExecuteAsync(HttpContext context, SandboxState state, string path, bool json, string? requestId)
     {
         int status;
         JsonObject answer;
         try
         {
-            answer = await DispatchAsync(context, state, path);
+            answer = await DispatchAsync(context, state, path, requestId);
             status = StatusCodes.Status200OK;
         }
         catch (QboFaultException fault)
@@ -149,7 +152,7 @@ internal static class QboApi
         return (status, contentType, body);
     }
 
-    private static async Task<JsonObject> DispatchAsync(HttpContext context, SandboxState state, string path)
+    private static async Task<JsonObject> DispatchAsync(HttpContext context, SandboxState state, string path, string? requestId)
     {
         var request = context.Request;
         var segments = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
@@ -172,12 +175,17 @@ internal static class QboApi
             return Answer("CDCResponse", Cdc(request, state, now));
         }
 
+        if (segments.Length == 1 && QboBatch.Is(segments[0]) && HttpMethods.IsPost(request.Method))
+        {
+            return QboBatch.Run(state, await ReadEntityAsync(request), requestId);
+        }
+
         var entity = segments.Length is 1 or 2 ? QboCompany.EntityOfPath(segments[0]) : null;
         if (entity is null)
         {
             throw QboFaultException.Unsupported(
                 request.Method.ToLowerInvariant(),
-                $"sandbox: {request.Method} {path} is not implemented by the fake (it serves customer, item, invoice, account, query and cdc).");
+                $"sandbox: {request.Method} {path} is not implemented by the fake (it serves customer, item, invoice, account, query, cdc and POST batch).");
         }
 
         if (HttpMethods.IsGet(request.Method))
@@ -277,7 +285,7 @@ internal static class QboApi
         return await reader.ReadToEndAsync(request.HttpContext.RequestAborted);
     }
 
-    /// <summary>The JSON entity body of a write (QuickBooks also takes XML; the fake does not).</summary>
+    /// <summary>The JSON body of a write or batch (QuickBooks also takes XML; the fake does not).</summary>
     private static async Task<JsonObject> ReadEntityAsync(HttpRequest request)
     {
         if (!request.HasJsonContentType())

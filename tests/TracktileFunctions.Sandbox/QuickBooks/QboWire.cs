@@ -101,7 +101,8 @@ internal static class QboWire
     /// <summary>
     /// A JSON answer as QuickBooks' XML: <c>&lt;IntuitResponse xmlns=... time=...&gt;</c>, objects as elements, arrays as
     /// repeated elements, and the XSD's attributes (<c>domain</c>, <c>sparse</c>, <c>status</c>, a Ref's <c>name</c>,
-    /// a Fault's <c>type</c>, an Error's <c>code</c>, a QueryResponse's <c>startPosition</c>...) as attributes.
+    /// a Fault's <c>type</c>, an Error's <c>code</c>, a QueryResponse's <c>startPosition</c>, a BatchItemResponse's
+    /// <c>bId</c>...) as attributes.
     /// </summary>
     public static string ToXml(JsonObject body)
     {
@@ -190,6 +191,7 @@ internal static class QboWire
         => value is JsonValue
            && (key is "domain" or "sparse" or "status" or "startPosition" or "maxResults" or "totalCount"
                || (element == "Fault" && key == "type")
+               || (element == "BatchItemResponse" && key == "bId")
                || (element == "Error" && key is "code" or "element")
                || (element.EndsWith("Ref", StringComparison.Ordinal) && key is "name" or "type"));
 

@@ -53,6 +53,7 @@ internal static class QuickBooksEndpoints
             invoices = state.QuickBooksInvoices,
             accounts = state.QuickBooksAccounts,
             apiCalls = state.QuickBooksApiCalls,
+            batchItems = state.QuickBooksBatchItems,
             webhookDeliveries = state.QuickBooksWebhookDeliveries,
             counters = new
             {
@@ -60,6 +61,7 @@ internal static class QuickBooksEndpoints
                 refreshes = state.QuickBooksRefreshes,
                 invalidGrants = state.QuickBooksInvalidGrants,
                 throttled = state.QuickBooksThrottledCount,
+                batchThrottled = state.QuickBooksBatchThrottledCount,
                 requestIdReplays = state.QuickBooksRequestIdReplays,
                 callsWithoutMinorVersion = state.QuickBooksCallsWithoutMinorVersion,
             },

@@ -92,6 +92,28 @@ public sealed record QuickBooksApiCall(
     int StatusCode,
     bool Replayed);
 
+/// <summary>One <c>BatchItemRequest</c> a <c>POST batch</c> executed (<see cref="SandboxState.QuickBooksBatchItems"/>).</summary>
+/// <param name="RequestId">The batch's <c>requestid</c>; null when absent.</param>
+/// <param name="BatchId">The item's <c>bId</c>.</param>
+/// <param name="Operation"><c>create</c>, <c>update</c>, <c>delete</c>, <c>void</c> (update with <c>optionsData: "void"</c>) or <c>query</c>; as sent when it was not one of these.</param>
+/// <param name="Entity"><c>Customer</c>, <c>Item</c>, <c>Invoice</c>... (the payload's name); null for a query or when no payload was found.</param>
+/// <param name="EntityId">The Id written (created, updated, voided or deleted); null for a query or a fault.</param>
+/// <param name="Query">The query text of a query item; null otherwise.</param>
+/// <param name="FaultCode">The code of the item's Fault (e.g. <c>6240</c>); null when it succeeded.</param>
+public sealed record QuickBooksBatchItem(
+    DateTimeOffset Time,
+    string? RequestId,
+    string BatchId,
+    string Operation,
+    string? Entity,
+    string? EntityId,
+    string? Query,
+    string? FaultCode)
+{
+    /// <summary>Whether the item answered its entity or QueryResponse rather than a Fault.</summary>
+    public bool Succeeded => FaultCode is null;
+}
+
 /// <summary>The redirect URIs registered for the app (thread-safe); when empty, any redirect URI is accepted.</summary>
 public sealed class QuickBooksRedirectUriCollection : ICollection<string>
 {
