@@ -11,13 +11,11 @@ using TracktileFunctions.Sandbox.Faults;
 namespace TracktileFunctions.SandboxTests;
 
 /// <summary>The fake Business Central's OData JSON batch, <c>POST {api root}/$batch</c>.</summary>
-public sealed class BusinessCentralBatchTests : SandboxTestBase
+public sealed class BusinessCentralBatchTests : BusinessCentralTestBase
 {
-    private const string Tenant = "sandbox-tenant";
-    private const string ApiRoot = "/bc/v2.0/sandbox-tenant/production/api/v2.0/";
+    private const string ApiRoot = "/bc/v2.0/" + Tenant + "/production/api/v2.0/";
     private const string BatchPath = ApiRoot + "$batch";
-
-    private string Company => $"companies({State.BcCompanyId})";
+    private const string InventoryBatchPath = "/bc/v2.0/" + Tenant + "/production/api/tracktile/inventory/v1.0/$batch";
 
     private string ItemsPath => ApiRoot + Company + "/items";
 
@@ -32,14 +30,14 @@ public sealed class BusinessCentralBatchTests : SandboxTestBase
 
         using var response = await BatchAsync(bc,
             Op("get", "GET", $"{Company}/items?$filter=number eq '1000'"),
-            Op("post", "POST", $"{Company}/items", """{ "number": "sugar-1", "displayName": "Sugar" }"""),
+            PostItem("post", "sugar-1", "Sugar"),
             Op("patch", "PATCH", $"{Company}/items({flour})", """{ "displayName": "Rye flour" }""", etag));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
-        var answers = (await ReadJsonAsync(response)).GetProperty("responses").EnumerateArray().ToList();
+        var answers = await AnswersAsync(response);
         Assert.Equal(["get", "post", "patch"], answers.Select(a => a.GetProperty("id").GetString()));
-        Assert.Equal([200, 201, 200], answers.Select(a => a.GetProperty("status").GetInt32()));
+        Assert.Equal([200, 201, 200], Statuses(answers));
         Assert.Equal("1000", Assert.Single(answers[0].GetProperty("body").GetProperty("value").EnumerateArray()).GetProperty("number").GetString());
         var created = answers[1].GetProperty("body");
         Assert.Equal("SUGAR-1", created.GetProperty("number").GetString());
@@ -72,13 +70,13 @@ public sealed class BusinessCentralBatchTests : SandboxTestBase
         State.EditBcItem(flour, i => i with { UnitPrice = 3 });
 
         using var response = await BatchAsync(bc,
-            Op("1", "POST", $"{Company}/items", """{ "number": "2000", "displayName": "Sugar" }"""),
+            PostItem("1", "2000", "Sugar"),
             Op("2", "PATCH", $"{Company}/items({flour})", """{ "displayName": "Rye flour" }""", stale),
-            Op("3", "POST", $"{Company}/items", """{ "number": "3000", "displayName": "Salt" }"""));
+            PostItem("3", "3000", "Salt"));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var answers = (await ReadJsonAsync(response)).GetProperty("responses").EnumerateArray().ToList();
-        Assert.Equal([201, 409], answers.Select(a => a.GetProperty("status").GetInt32()));
+        var answers = await AnswersAsync(response);
+        Assert.Equal([201, 409], Statuses(answers));
         AssertBcError(answers[1], "Request_EntityChanged", "Another user has already changed the record.");
         Assert.Equal(["1000", "2000"], State.BcItems.Select(i => i.Number));
         Assert.Equal("Flour", State.BcItems[0].DisplayName);
@@ -93,15 +91,15 @@ public sealed class BusinessCentralBatchTests : SandboxTestBase
         var flour = State.SeedBcItem("1000", "Flour");
 
         using var response = await BatchAsync(bc, [("Prefer", "odata.continue-on-error")],
-            Op("1", "POST", $"{Company}/items", """{ "number": "2000", "displayName": "Sugar" }"""),
+            PostItem("1", "2000", "Sugar"),
             Op("2", "PATCH", $"{Company}/items({flour})", """{ "displayName": "Rye flour" }"""),
-            Op("3", "POST", $"{Company}/items", """{ "number": "1000", "displayName": "Flour again" }"""),
-            Op("4", "POST", $"{Company}/items", """{ "number": "3000", "displayName": "Salt" }"""));
+            PostItem("3", "1000", "Flour again"),
+            PostItem("4", "3000", "Salt"));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("odata.continue-on-error", response.Headers.GetValues("Preference-Applied").Single());
-        var answers = (await ReadJsonAsync(response)).GetProperty("responses").EnumerateArray().ToList();
-        Assert.Equal([201, 400, 400, 201], answers.Select(a => a.GetProperty("status").GetInt32()));
+        var answers = await AnswersAsync(response);
+        Assert.Equal([201, 400, 400, 201], Statuses(answers));
         AssertBcError(answers[1], "BadRequest_InvalidToken");
         AssertBcError(answers[2], "Internal_EntityWithSameKeyExists");
         Assert.Equal(["1000", "2000", "3000"], State.BcItems.Select(i => i.Number));
@@ -115,10 +113,10 @@ public sealed class BusinessCentralBatchTests : SandboxTestBase
         using var response = await BatchAsync(bc, [("Prefer", "odata.continue-on-error")],
             Op("customer", "POST", $"{Company}/customers", """{ "number": "C1", "displayName": "Acme", "blocked": "Sometimes" }"""),
             Op("order", "POST", $"{Company}/salesOrders", """{ "customerNumber": "C1" }""", dependsOn: "customer"),
-            Op("item", "POST", $"{Company}/items", """{ "number": "1000", "displayName": "Flour" }"""));
+            PostItem("item", "1000", "Flour"));
 
-        var answers = (await ReadJsonAsync(response)).GetProperty("responses").EnumerateArray().ToList();
-        Assert.Equal([400, 424, 201], answers.Select(a => a.GetProperty("status").GetInt32()));
+        var answers = await AnswersAsync(response);
+        Assert.Equal([400, 424, 201], Statuses(answers));
         Assert.Empty(State.BcSalesOrders);
         Assert.Single(State.BcItems);
     }
@@ -132,13 +130,13 @@ public sealed class BusinessCentralBatchTests : SandboxTestBase
 
         using var response = await BatchAsync(bc, [("Isolation", "snapshot")],
             Op("1", "PATCH", $"{Company}/items({flour})", """{ "displayName": "Rye flour" }""", "*"),
-            Op("2", "POST", $"{Company}/items", """{ "number": "2000", "displayName": "Sugar" }"""),
+            PostItem("2", "2000", "Sugar"),
             Op("3", "POST", $"{Company}/items", """{ "number": "3000", "displayName": "Salt", "inventory": 5 }"""),
-            Op("4", "POST", $"{Company}/items", """{ "number": "4000", "displayName": "Yeast" }"""));
+            PostItem("4", "4000", "Yeast"));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var answers = (await ReadJsonAsync(response)).GetProperty("responses").EnumerateArray().ToList();
-        Assert.Equal([200, 201, 400], answers.Select(a => a.GetProperty("status").GetInt32()));
+        var answers = await AnswersAsync(response);
+        Assert.Equal([200, 201, 400], Statuses(answers));
         AssertBcError(answers[2], "Application_DialogException");
         var item = Assert.Single(State.BcItems);
         Assert.Equal(("Flour", etag), (item.DisplayName, item.ETag));
@@ -162,10 +160,10 @@ public sealed class BusinessCentralBatchTests : SandboxTestBase
         Assert.Equal(HttpStatusCode.Created, subscribed.StatusCode);
 
         using var failed = await BatchAsync(bc, [("Isolation", "snapshot")],
-            Op("1", "POST", $"{Company}/items", """{ "number": "2000", "displayName": "Sugar" }"""),
-            Op("2", "POST", $"{Company}/items", """{ "number": "2000", "displayName": "Sugar again" }"""));
+            PostItem("1", "2000", "Sugar"),
+            PostItem("2", "2000", "Sugar again"));
         var pendingAfterRollback = State.BcPendingNotifications.Count;
-        using var kept = await BatchAsync(bc, Op("1", "POST", $"{Company}/items", """{ "number": "2000", "displayName": "Sugar" }"""));
+        using var kept = await BatchAsync(bc, PostItem("1", "2000", "Sugar"));
 
         Assert.Equal(0, pendingAfterRollback);
         Assert.Equal("created", Assert.Single(State.BcPendingNotifications).ChangeType);
@@ -178,11 +176,11 @@ public sealed class BusinessCentralBatchTests : SandboxTestBase
         using var bc = await BcClientAsync();
 
         using var response = await BatchAsync(bc, [("Isolation", "snapshot")],
-            Op("1", "POST", $"{Company}/items", """{ "number": "2000", "displayName": "Sugar" }"""),
-            Op("2", "POST", $"{Company}/items", """{ "number": "3000", "displayName": "Salt" }"""));
+            PostItem("1", "2000", "Sugar"),
+            PostItem("2", "3000", "Salt"));
 
-        var answers = (await ReadJsonAsync(response)).GetProperty("responses").EnumerateArray().ToList();
-        Assert.Equal([201, 201], answers.Select(a => a.GetProperty("status").GetInt32()));
+        var answers = await AnswersAsync(response);
+        Assert.Equal([201, 201], Statuses(answers));
         Assert.Equal(2, State.BcItems.Count);
         Assert.All(State.BcBatchOperations, o => Assert.False(o.RolledBack));
     }
@@ -194,7 +192,7 @@ public sealed class BusinessCentralBatchTests : SandboxTestBase
 
         using var response = await BatchAsync(bc, Op(null, "get", "companies"));
 
-        var answer = Assert.Single((await ReadJsonAsync(response)).GetProperty("responses").EnumerateArray());
+        var answer = Assert.Single(await AnswersAsync(response));
         Assert.Equal(JsonValueKind.Null, answer.GetProperty("id").ValueKind);
         Assert.Equal(200, answer.GetProperty("status").GetInt32());
         Assert.Equal("GET", Assert.Single(State.BcBatchOperations).Method);
@@ -207,7 +205,7 @@ public sealed class BusinessCentralBatchTests : SandboxTestBase
 
         using var response = await BatchAsync(bc, Op("1", "GET", "/companies"));
 
-        var answer = Assert.Single((await ReadJsonAsync(response)).GetProperty("responses").EnumerateArray());
+        var answer = Assert.Single(await AnswersAsync(response));
         Assert.Equal(404, answer.GetProperty("status").GetInt32());
         AssertBcError(answer, "BadRequest_NotFound");
         Assert.Contains($"'{Server.BaseAddress}companies'", answer.GetProperty("body").GetProperty("error").GetProperty("message").GetString(),
@@ -220,7 +218,7 @@ public sealed class BusinessCentralBatchTests : SandboxTestBase
         using var bc = await BcClientAsync();
 
         using var response = await BatchAsync(bc, [], acceptJson: false,
-            Op("1", "POST", $"{Company}/items", """{ "number": "2000", "displayName": "Sugar" }"""));
+            PostItem("1", "2000", "Sugar"));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("multipart/mixed", response.Content.Headers.ContentType?.MediaType);
@@ -236,14 +234,11 @@ public sealed class BusinessCentralBatchTests : SandboxTestBase
     public async Task Batch_HundredOperations_RunsThemAll()
     {
         using var bc = await BcClientAsync();
-        var operations = Enumerable.Range(1, 100)
-            .Select(n => Op(n.ToString(System.Globalization.CultureInfo.InvariantCulture), "POST", $"{Company}/items", $$"""{ "number": "ITEM-{{n}}", "displayName": "Item {{n}}" }"""))
-            .ToArray();
 
-        using var response = await BatchAsync(bc, operations);
+        using var response = await BatchAsync(bc, CreateItems(100));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var answers = (await ReadJsonAsync(response)).GetProperty("responses").EnumerateArray().ToList();
+        var answers = await AnswersAsync(response);
         Assert.Equal(100, answers.Count);
         Assert.All(answers, a => Assert.Equal(201, a.GetProperty("status").GetInt32()));
         Assert.Equal(100, State.BcItems.Count);
@@ -255,19 +250,15 @@ public sealed class BusinessCentralBatchTests : SandboxTestBase
     public async Task Batch_MoreThan100Operations_Answers400AndRunsNone()
     {
         using var bc = await BcClientAsync();
-        var operations = Enumerable.Range(1, 101)
-            .Select(n => Op(n.ToString(System.Globalization.CultureInfo.InvariantCulture), "POST", $"{Company}/items", $$"""{ "number": "ITEM-{{n}}", "displayName": "Item {{n}}" }"""))
-            .ToArray();
 
-        using var response = await BatchAsync(bc, operations);
+        using var response = await BatchAsync(bc, CreateItems(101));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var error = (await ReadJsonAsync(response)).GetProperty("error");
         Assert.Equal("Unknown", error.GetProperty("code").GetString());
         Assert.StartsWith("The current batch message contains too many parts. A maximum number of '100' query operations and change sets are allowed in a batch message.",
             error.GetProperty("message").GetString(), StringComparison.Ordinal);
-        Assert.Empty(State.BcItems);
-        Assert.Empty(State.BcBatchOperations);
+        AssertRanNothing();
     }
 
     [Theory]
@@ -286,7 +277,7 @@ public sealed class BusinessCentralBatchTests : SandboxTestBase
         using var response = await PostBatchAsync(bc, json, "application/json", acceptJson: true, []);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Equal("BadRequest", (await ReadJsonAsync(response)).GetProperty("error").GetProperty("code").GetString());
+        Assert.Equal("BadRequest", await ErrorCodeAsync(response));
         Assert.Empty(State.BcBatchOperations);
     }
 
@@ -299,7 +290,7 @@ public sealed class BusinessCentralBatchTests : SandboxTestBase
             "multipart/mixed; boundary=b", acceptJson: true, []);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Equal("BadRequest", (await ReadJsonAsync(response)).GetProperty("error").GetProperty("code").GetString());
+        Assert.Equal("BadRequest", await ErrorCodeAsync(response));
     }
 
     [Fact]
@@ -308,8 +299,8 @@ public sealed class BusinessCentralBatchTests : SandboxTestBase
         using var bc = await BcClientAsync();
 
         using var response = await BatchAsync(bc,
-            Op("1", "POST", $"{Company}/items", """{ "number": "2000", "displayName": "Sugar" }""", atomicityGroup: "g1"),
-            Op("2", "POST", $"{Company}/items", """{ "number": "3000", "displayName": "Salt" }""", atomicityGroup: "g1"));
+            PostItem("1", "2000", "Sugar", atomicityGroup: "g1"),
+            PostItem("2", "3000", "Salt", atomicityGroup: "g1"));
 
         Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
         Assert.Equal("Multiple requests within the same change set are not supported by Microsoft Dynamics 365 Business Central OData web services.",
@@ -323,8 +314,7 @@ public sealed class BusinessCentralBatchTests : SandboxTestBase
         using var bc = await BcClientAsync();
 
         using var get = await bc.GetAsync("$batch");
-        using var extension = await PostBatchAsync(bc, """{ "requests": [] }""", "application/json", acceptJson: true, [],
-            $"/bc/v2.0/{Tenant}/production/api/tracktile/inventory/v1.0/$batch");
+        using var extension = await PostBatchAsync(bc, """{ "requests": [] }""", "application/json", acceptJson: true, [], InventoryBatchPath);
 
         Assert.Equal(HttpStatusCode.MethodNotAllowed, get.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, extension.StatusCode);
@@ -340,9 +330,9 @@ public sealed class BusinessCentralBatchTests : SandboxTestBase
         using var response = await PostBatchAsync(bc,
             Envelope(Op("1", "POST", $"{Company}/itemJournalLines",
                 """{ "documentNumber": "ADJ-1", "itemNumber": "FLOUR-25", "lotNumber": "LOT-1", "locationCode": "MAIN", "quantity": 4 }""")),
-            "application/json", acceptJson: true, [], $"/bc/v2.0/{Tenant}/production/api/tracktile/inventory/v1.0/$batch");
+            "application/json", acceptJson: true, [], InventoryBatchPath);
 
-        var answer = Assert.Single((await ReadJsonAsync(response)).GetProperty("responses").EnumerateArray());
+        var answer = Assert.Single(await AnswersAsync(response));
         Assert.Equal(201, answer.GetProperty("status").GetInt32());
         Assert.Equal("LOT-1", Assert.Single(State.BcLotJournalLines).LotNumber);
     }
@@ -354,13 +344,12 @@ public sealed class BusinessCentralBatchTests : SandboxTestBase
     {
         using var bc = new HttpClient { BaseAddress = new Uri(Server.BaseAddress, ApiRoot) };
 
-        using var response = await BatchAsync(bc, Op("1", "POST", $"{Company}/items", """{ "number": "2000", "displayName": "Sugar" }"""));
+        using var response = await BatchAsync(bc, PostItem("1", "2000", "Sugar"));
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Equal("Bearer", Assert.Single(response.Headers.WwwAuthenticate).Scheme);
-        Assert.Equal("Authentication_InvalidCredentials", (await ReadJsonAsync(response)).GetProperty("error").GetProperty("code").GetString());
-        Assert.Empty(State.BcItems);
-        Assert.Empty(State.BcBatchOperations);
+        Assert.Equal("Authentication_InvalidCredentials", await ErrorCodeAsync(response));
+        AssertRanNothing();
         Assert.Equal(401, Assert.Single(State.CallsTo("POST", BatchPath)).StatusCode);
     }
 
@@ -368,22 +357,17 @@ public sealed class BusinessCentralBatchTests : SandboxTestBase
     public async Task Batch_ManyOperations_HoldOneConcurrencySlotSoAnotherRequestIs429()
     {
         using var bc = await BcClientAsync();
-        State.BcMaxInFlight = 1;
-        State.BcMaxQueued = 0;
-        State.BcProcessingDelay = TimeSpan.FromMilliseconds(800);
-        var operations = Enumerable.Range(1, 20)
-            .Select(n => Op(n.ToString(System.Globalization.CultureInfo.InvariantCulture), "POST", $"{Company}/items", $$"""{ "number": "ITEM-{{n}}", "displayName": "Item {{n}}" }"""))
-            .ToArray();
+        AllowOneSlowRequestAtATime();
 
-        var batch = BatchAsync(bc, operations);
+        var batch = BatchAsync(bc, CreateItems(20));
         await WaitUntilAsync(() => State.BcMaxObservedInFlight == 1);
         using var other = await bc.GetAsync("companies");
         using var response = await batch;
 
         Assert.Equal(HttpStatusCode.TooManyRequests, other.StatusCode);
-        Assert.Equal("Application_TooManyRequests", (await ReadJsonAsync(other)).GetProperty("error").GetProperty("code").GetString());
+        Assert.Equal("Application_TooManyRequests", await ErrorCodeAsync(other));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.All((await ReadJsonAsync(response)).GetProperty("responses").EnumerateArray(), a => Assert.Equal(201, a.GetProperty("status").GetInt32()));
+        Assert.All(await AnswersAsync(response), a => Assert.Equal(201, a.GetProperty("status").GetInt32()));
         Assert.Equal(20, State.BcItems.Count);
         Assert.Equal(1, State.BcMaxObservedInFlight);
     }
@@ -392,21 +376,18 @@ public sealed class BusinessCentralBatchTests : SandboxTestBase
     public async Task Batch_WhileTheCredentialsSlotsAreTaken_WholeBatchIs429AndRunsNothing()
     {
         using var bc = await BcClientAsync();
-        State.BcMaxInFlight = 1;
-        State.BcMaxQueued = 0;
-        State.BcProcessingDelay = TimeSpan.FromMilliseconds(800);
+        AllowOneSlowRequestAtATime();
 
         var busy = bc.GetAsync("companies");
         await WaitUntilAsync(() => State.BcMaxObservedInFlight == 1);
-        using var response = await BatchAsync(bc, Op("1", "POST", $"{Company}/items", """{ "number": "2000", "displayName": "Sugar" }"""));
+        using var response = await BatchAsync(bc, PostItem("1", "2000", "Sugar"));
         using var first = await busy;
 
         Assert.Equal(HttpStatusCode.TooManyRequests, response.StatusCode);
         Assert.Null(response.Headers.RetryAfter);
-        Assert.Equal("Application_TooManyRequests", (await ReadJsonAsync(response)).GetProperty("error").GetProperty("code").GetString());
+        Assert.Equal("Application_TooManyRequests", await ErrorCodeAsync(response));
         Assert.Equal(HttpStatusCode.OK, first.StatusCode);
-        Assert.Empty(State.BcItems);
-        Assert.Empty(State.BcBatchOperations);
+        AssertRanNothing();
     }
 
     [Fact]
@@ -416,11 +397,11 @@ public sealed class BusinessCentralBatchTests : SandboxTestBase
         State.AddFault(FaultRule.Error("POST", ItemsPath, 503));
 
         using var response = await BatchAsync(bc, [("Prefer", "odata.continue-on-error")],
-            Op("1", "POST", $"{Company}/items", """{ "number": "2000", "displayName": "Sugar" }"""),
-            Op("2", "POST", $"{Company}/items", """{ "number": "3000", "displayName": "Salt" }"""));
+            PostItem("1", "2000", "Sugar"),
+            PostItem("2", "3000", "Salt"));
 
-        var answers = (await ReadJsonAsync(response)).GetProperty("responses").EnumerateArray().ToList();
-        Assert.Equal([503, 201], answers.Select(a => a.GetProperty("status").GetInt32()));
+        var answers = await AnswersAsync(response);
+        Assert.Equal([503, 201], Statuses(answers));
         AssertBcError(answers[0], "Unknown", "Injected by the sandbox.");
         Assert.Equal("3000", Assert.Single(State.BcItems).Number);
         Assert.Equal([FaultKind.Error, null], State.BcBatchOperations.Select(o => o.Fault));
@@ -434,9 +415,9 @@ public sealed class BusinessCentralBatchTests : SandboxTestBase
         using var bc = await BcClientAsync();
         State.AddFault(FaultRule.RateLimit("POST", ItemsPath, TimeSpan.FromSeconds(2)));
 
-        using var response = await BatchAsync(bc, Op("1", "POST", $"{Company}/items", """{ "number": "2000", "displayName": "Sugar" }"""));
+        using var response = await BatchAsync(bc, PostItem("1", "2000", "Sugar"));
 
-        var answer = Assert.Single((await ReadJsonAsync(response)).GetProperty("responses").EnumerateArray());
+        var answer = Assert.Single(await AnswersAsync(response));
         Assert.Equal(429, answer.GetProperty("status").GetInt32());
         Assert.Equal("2", answer.GetProperty("headers").GetProperty("retry-after").GetString());
         AssertBcError(answer, "Application_TooManyRequests");
@@ -449,12 +430,11 @@ public sealed class BusinessCentralBatchTests : SandboxTestBase
         using var bc = await BcClientAsync();
         State.AddFault(FaultRule.RateLimit("POST", BatchPath, TimeSpan.FromSeconds(3)));
 
-        using var response = await BatchAsync(bc, Op("1", "POST", $"{Company}/items", """{ "number": "2000", "displayName": "Sugar" }"""));
+        using var response = await BatchAsync(bc, PostItem("1", "2000", "Sugar"));
 
         Assert.Equal(HttpStatusCode.TooManyRequests, response.StatusCode);
         Assert.Equal(TimeSpan.FromSeconds(3), response.Headers.RetryAfter?.Delta);
-        Assert.Empty(State.BcItems);
-        Assert.Empty(State.BcBatchOperations);
+        AssertRanNothing();
     }
 
     [Fact]
@@ -464,8 +444,8 @@ public sealed class BusinessCentralBatchTests : SandboxTestBase
         State.AddFault(FaultRule.LostAnswer("POST", ItemsPath, TimeSpan.FromMilliseconds(200)));
 
         await Assert.ThrowsAsync<HttpRequestException>(() => BatchAsync(bc,
-            Op("1", "POST", $"{Company}/items", """{ "number": "2000", "displayName": "Sugar" }"""),
-            Op("2", "POST", $"{Company}/items", """{ "number": "3000", "displayName": "Salt" }""")));
+            PostItem("1", "2000", "Sugar"),
+            PostItem("2", "3000", "Salt")));
 
         Assert.Equal(["2000", "3000"], State.BcItems.Select(i => i.Number));
         Assert.Equal([FaultKind.LostAnswer, null], State.BcBatchOperations.Select(o => o.Fault));
@@ -543,15 +523,40 @@ public sealed class BusinessCentralBatchTests : SandboxTestBase
         return await client.SendAsync(request);
     }
 
+    /// <summary>The operation that creates item <paramref name="number"/>.</summary>
+    private JsonObject PostItem(string id, string number, string displayName, string? atomicityGroup = null)
+        => Op(id, "POST", $"{Company}/items", $$"""{ "number": "{{number}}", "displayName": "{{displayName}}" }""", atomicityGroup: atomicityGroup);
+
+    /// <summary><paramref name="count"/> operations with ids 1, 2, … that create items ITEM-1, ITEM-2, ….</summary>
+    private JsonObject[] CreateItems(int count)
+        => [.. Enumerable.Range(1, count).Select(n => n.ToString(System.Globalization.CultureInfo.InvariantCulture)).Select(n => PostItem(n, $"ITEM-{n}", $"Item {n}"))];
+
+    /// <summary>The answers of a JSON batch, in order.</summary>
+    private static async Task<List<JsonElement>> AnswersAsync(HttpResponseMessage response)
+        => [.. (await ReadJsonAsync(response)).GetProperty("responses").EnumerateArray()];
+
+    private static IEnumerable<int> Statuses(IEnumerable<JsonElement> answers) => answers.Select(a => a.GetProperty("status").GetInt32());
+
+    /// <summary>The code of the error that answers a whole request.</summary>
+    private static async Task<string?> ErrorCodeAsync(HttpResponseMessage response)
+        => (await ReadJsonAsync(response)).GetProperty("error").GetProperty("code").GetString();
+
     private static void AssertBcError(JsonElement answer, string code, string? message = null)
+        => AssertBcErrorObject(answer.GetProperty("body").GetProperty("error"), code, message);
+
+    /// <summary>Neither an item nor a batch operation was recorded.</summary>
+    private void AssertRanNothing()
     {
-        var error = answer.GetProperty("body").GetProperty("error");
-        Assert.Equal(code, error.GetProperty("code").GetString());
-        Assert.False(string.IsNullOrEmpty(error.GetProperty("message").GetString()));
-        if (message is not null)
-        {
-            Assert.Equal(message, error.GetProperty("message").GetString());
-        }
+        Assert.Empty(State.BcItems);
+        Assert.Empty(State.BcBatchOperations);
+    }
+
+    /// <summary>One request of the credentials in flight at a time, none queued, each taking 800 ms.</summary>
+    private void AllowOneSlowRequestAtATime()
+    {
+        State.BcMaxInFlight = 1;
+        State.BcMaxQueued = 0;
+        State.BcProcessingDelay = TimeSpan.FromMilliseconds(800);
     }
 
     private static async Task WaitUntilAsync(Func<bool> condition)
@@ -562,30 +567,5 @@ public sealed class BusinessCentralBatchTests : SandboxTestBase
             Assert.True(DateTime.UtcNow < deadline, "The condition did not hold within 10 s.");
             await Task.Delay(10);
         }
-    }
-
-    private async Task<HttpClient> BcClientAsync()
-    {
-        var thumbprint = Server.Certificate.GetCertHashString();
-        using var entra = new HttpClient(new SocketsHttpHandler
-        {
-            SslOptions = { RemoteCertificateValidationCallback = (_, c, _, _) => c is not null && c.GetCertHashString() == thumbprint },
-        })
-        {
-            BaseAddress = Server.EntraAuthorityHost,
-        };
-        using var form = new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["grant_type"] = "client_credentials",
-            ["client_id"] = "00000000-0000-0000-0000-00000000b0c1",
-            ["client_secret"] = "bc-sandbox-secret",
-            ["scope"] = "https://api.businesscentral.dynamics.com/.default",
-        });
-        using var token = await entra.PostAsync($"{Tenant}/oauth2/v2.0/token", form);
-        token.EnsureSuccessStatusCode();
-        var client = new HttpClient { BaseAddress = new Uri(Server.BaseAddress, ApiRoot) };
-        client.DefaultRequestHeaders.Authorization =
-            new AuthenticationHeaderValue("Bearer", (await ReadJsonAsync(token)).GetProperty("access_token").GetString());
-        return client;
     }
 }

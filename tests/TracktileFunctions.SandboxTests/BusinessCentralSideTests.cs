@@ -23,15 +23,8 @@ using TracktileFunctions.Sandbox.Faults;
 namespace TracktileFunctions.SandboxTests;
 
 /// <summary>The fake Business Central (API v2.0, webhooks, the lot journal extension) and its fake Entra token endpoint.</summary>
-public sealed class BusinessCentralSideTests : SandboxTestBase
+public sealed class BusinessCentralSideTests : BusinessCentralTestBase
 {
-    private const string Tenant = "sandbox-tenant";
-    private const string ClientId = "00000000-0000-0000-0000-00000000b0c1";
-    private const string ClientSecret = "bc-sandbox-secret";
-    private const string BcScope = "https://api.businesscentral.dynamics.com/.default";
-
-    private string Company => $"companies({State.BcCompanyId})";
-
     // ---- Entra token endpoint --------------------------------------------------------------------------------
 
     [Fact]
@@ -1032,49 +1025,6 @@ public sealed class BusinessCentralSideTests : SandboxTestBase
         Status500,
     }
 
-    private static Uri ApiBase(SandboxServer server) => new(server.BusinessCentralBaseAddress, $"{Tenant}/production/api/v2.0/");
-
-    private static HttpClient ApiClient(string token, SandboxServer server)
-    {
-        var client = new HttpClient { BaseAddress = ApiBase(server) };
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        return client;
-    }
-
-    private HttpClient ApiClient(string token) => ApiClient(token, Server);
-
-    private async Task<HttpClient> BcClientAsync() => ApiClient(await TokenAsync(Server));
-
-    /// <summary>A client of the Entra listener that trusts exactly the sandbox's certificate.</summary>
-    private static HttpClient EntraClient(SandboxServer server)
-    {
-        var thumbprint = server.Certificate.GetCertHashString();
-        return new HttpClient(new SocketsHttpHandler
-        {
-            SslOptions = { RemoteCertificateValidationCallback = (_, c, _, _) => c is not null && c.GetCertHashString() == thumbprint },
-        })
-        {
-            BaseAddress = server.EntraAuthorityHost,
-        };
-    }
-
-    private static async Task<string> TokenAsync(SandboxServer server)
-    {
-        using var entra = EntraClient(server);
-        using var response = await entra.PostAsync($"{Tenant}/oauth2/v2.0/token", TokenForm());
-        response.EnsureSuccessStatusCode();
-        return (await ReadJsonAsync(response)).GetProperty("access_token").GetString()!;
-    }
-
-    private static FormUrlEncodedContent TokenForm(string secret = ClientSecret, string scope = BcScope)
-        => new(new Dictionary<string, string>
-        {
-            ["grant_type"] = "client_credentials",
-            ["client_id"] = ClientId,
-            ["client_secret"] = secret,
-            ["scope"] = scope,
-        });
-
     private static string Base64Url(string json) => Convert.ToBase64String(Encoding.UTF8.GetBytes(json)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
     private static Task<HttpResponseMessage> SendAsync(HttpClient client, HttpMethod method, string path, string json, string? ifMatch = null)
@@ -1091,14 +1041,7 @@ public sealed class BusinessCentralSideTests : SandboxTestBase
     private static async Task AssertBcErrorAsync(HttpResponseMessage response, string code, string? message = null)
     {
         Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
-        var body = await ReadJsonAsync(response);
-        var error = body.GetProperty("error");
-        Assert.Equal(code, error.GetProperty("code").GetString());
-        Assert.False(string.IsNullOrEmpty(error.GetProperty("message").GetString()));
-        if (message is not null)
-        {
-            Assert.Equal(message, error.GetProperty("message").GetString());
-        }
+        AssertBcErrorObject((await ReadJsonAsync(response)).GetProperty("error"), code, message);
     }
 
     private static string OrderJson(string externalDocumentNumber, string itemNumber)

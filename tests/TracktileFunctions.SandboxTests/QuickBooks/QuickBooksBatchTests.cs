@@ -1,9 +1,6 @@
 using System.Net;
-using System.Net.Http.Headers;
-using System.Text;
 using System.Text.Json.Nodes;
 using System.Xml.Linq;
-using Microsoft.Extensions.Time.Testing;
 using TracktileFunctions.Sandbox;
 
 namespace TracktileFunctions.SandboxTests.QuickBooks;
@@ -12,40 +9,9 @@ namespace TracktileFunctions.SandboxTests.QuickBooks;
 /// The fake QuickBooks Online's <c>POST batch</c> over real HTTP: per-item answers and Faults, the 30-payload limit,
 /// requestid replay, the batch rate limit and what is recorded. One sandbox for the class, reset before every test.
 /// </summary>
-public sealed class QuickBooksBatchTests(QuickBooksSandboxFixture fixture) : IClassFixture<QuickBooksSandboxFixture>, IAsyncLifetime, IDisposable
+public sealed class QuickBooksBatchTests(QuickBooksSandboxFixture fixture) : QuickBooksSandboxTestBase(fixture)
 {
-    private const string Realm = SandboxState.QuickBooksRealmId;
-    private const string RedirectUri = "https://app.tracktile.test/quickbooks/callback";
     private const string BatchPath = "/quickbooks/v3/company/" + Realm + "/batch";
-
-    private readonly List<HttpClient> _clients = [];
-    private readonly FakeTimeProvider _time = fixture.Time;
-    private readonly SandboxServer _server = fixture.Server;
-    private readonly HttpClient _http = new(new SocketsHttpHandler { AllowAutoRedirect = false, UseProxy = false }) { Timeout = TimeSpan.FromSeconds(10) };
-
-    private SandboxState State => _server.State;
-
-    public Task InitializeAsync()
-    {
-        State.Reset();
-        State.QuickBooksRedirectUris.Add(RedirectUri);
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync()
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        await State.FlushQuickBooksWebhooksAsync(timeout.Token);
-    }
-
-    public void Dispose()
-    {
-        _http.Dispose();
-        foreach (var client in _clients)
-        {
-            client.Dispose();
-        }
-    }
 
     [Fact]
     public async Task Batch_QueryCreateAndSparseUpdate_AnswersEachItemByBIdInOrder()
@@ -156,7 +122,7 @@ public sealed class QuickBooksBatchTests(QuickBooksSandboxFixture fixture) : ICl
         ];
 
         var first = await BatchRawAsync(api, "requestid=evt-42&minorversion=75", Items());
-        _time.Advance(TimeSpan.FromSeconds(5));
+        Time.Advance(TimeSpan.FromSeconds(5));
         var again = await BatchRawAsync(api, "requestid=evt-42&minorversion=75", Items());
         var other = await BatchRawAsync(api, "requestid=evt-42&minorversion=75",
             new JsonObject { ["bId"] = "c", ["operation"] = "create", ["Item"] = NewItem("Salt 1 kg", null) });
@@ -251,7 +217,7 @@ public sealed class QuickBooksBatchTests(QuickBooksSandboxFixture fixture) : ICl
             Assert.Equal(HttpStatusCode.OK, single.StatusCode);
         }
 
-        _time.Advance(TimeSpan.FromSeconds(61));
+        Time.Advance(TimeSpan.FromSeconds(61));
         var (later, _) = await BatchRawAsync(api, "minorversion=75", query.DeepClone().AsObject());
         Assert.Equal(HttpStatusCode.OK, later);
     }
@@ -270,8 +236,7 @@ public sealed class QuickBooksBatchTests(QuickBooksSandboxFixture fixture) : ICl
     public async Task Batch_WithoutAcceptJson_AnswersXmlWithBIdAttributes()
     {
         var (access, _) = await ConnectAsync();
-        var xmlApi = Api(access, json: false);
-        _clients.Add(xmlApi);
+        var xmlApi = Track(Api(access, json: false));
         var (status, text) = await BatchRawAsync(xmlApi, "minorversion=75",
             new JsonObject { ["bId"] = "x1", ["operation"] = "create", ["Item"] = NewItem("Sugar 1 kg", null) },
             new JsonObject { ["bId"] = "x2", ["Query"] = "select * from Item" });
@@ -328,70 +293,11 @@ public sealed class QuickBooksBatchTests(QuickBooksSandboxFixture fixture) : ICl
         Assert.Equal(code, fault["Error"]![0]!["code"]!.GetValue<string>());
     }
 
-    private static async Task<(HttpStatusCode Status, JsonNode Body)> BatchAsync(HttpClient api, string query, params JsonObject[] items)
-    {
-        var (status, text) = await BatchRawAsync(api, query, items);
-        return (status, JsonNode.Parse(text)!);
-    }
+    private static Task<(HttpStatusCode Status, JsonNode Body)> BatchAsync(HttpClient api, string query, params JsonObject[] items)
+        => SendAsync(api, HttpMethod.Post, "batch?" + query, BatchRequest(items));
 
-    private static async Task<(HttpStatusCode Status, string Text)> BatchRawAsync(HttpClient api, string query, params JsonObject[] items)
-    {
-        var body = new JsonObject { ["BatchItemRequest"] = new JsonArray([.. items]) };
-        using var request = new HttpRequestMessage(HttpMethod.Post, "batch?" + query)
-        {
-            Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"),
-        };
-        using var answer = await api.SendAsync(request);
-        Assert.True(answer.Headers.Contains("intuit_tid"));
-        return (answer.StatusCode, await answer.Content.ReadAsStringAsync());
-    }
+    private static Task<(HttpStatusCode Status, string Text)> BatchRawAsync(HttpClient api, string query, params JsonObject[] items)
+        => SendRawAsync(api, HttpMethod.Post, "batch?" + query, BatchRequest(items));
 
-    private Uri CompanyAddress() => new(_server.QuickBooksBaseAddress, $"v3/company/{Realm}/");
-
-    private async Task<(string Access, string Refresh)> ConnectAsync()
-    {
-        var authorize = _server.QuickBooksAuthorizeAddress + "?client_id=" + Uri.EscapeDataString(SandboxState.QuickBooksClientId)
-                        + "&response_type=code&scope=" + Uri.EscapeDataString(SandboxState.QuickBooksAccountingScope)
-                        + "&redirect_uri=" + Uri.EscapeDataString(RedirectUri) + "&state=s";
-        string code;
-        using (var consent = await _http.GetAsync(authorize))
-        {
-            code = Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(consent.Headers.Location!.Query)["code"].ToString();
-        }
-
-        using var request = new HttpRequestMessage(HttpMethod.Post, _server.QuickBooksTokenAddress)
-        {
-            Content = new FormUrlEncodedContent(new Dictionary<string, string>
-            {
-                ["grant_type"] = "authorization_code", ["code"] = code, ["redirect_uri"] = RedirectUri,
-            }),
-        };
-        request.Headers.Authorization = new AuthenticationHeaderValue(
-            "Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(SandboxState.QuickBooksClientId + ":" + SandboxState.QuickBooksClientSecret)));
-        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-        using var answer = await _http.SendAsync(request);
-        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
-        var tokens = JsonNode.Parse(await answer.Content.ReadAsStringAsync())!;
-        return (tokens["access_token"]!.GetValue<string>(), tokens["refresh_token"]!.GetValue<string>());
-    }
-
-    private HttpClient Api(string accessToken, bool json = true)
-    {
-        var client = new HttpClient { BaseAddress = CompanyAddress(), Timeout = TimeSpan.FromSeconds(10) };
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
-        if (json)
-        {
-            client.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-        }
-
-        return client;
-    }
-
-    private async Task<HttpClient> ConnectedApiAsync()
-    {
-        var (access, _) = await ConnectAsync();
-        var client = Api(access);
-        _clients.Add(client);
-        return client;
-    }
+    private static JsonObject BatchRequest(JsonObject[] items) => new() { ["BatchItemRequest"] = new JsonArray([.. items]) };
 }

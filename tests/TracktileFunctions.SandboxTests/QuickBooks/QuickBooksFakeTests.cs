@@ -5,7 +5,6 @@ using System.Text;
 using System.Text.Json.Nodes;
 using System.Xml.Linq;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Time.Testing;
 using TracktileFunctions.Sandbox;
 using TracktileFunctions.Sandbox.Faults;
 using TracktileFunctions.Sandbox.QuickBooks;
@@ -16,46 +15,14 @@ namespace TracktileFunctions.SandboxTests.QuickBooks;
 /// The fake QuickBooks Online over real HTTP: OAuth, the Accounting API, query, CDC, limits, requestid and webhooks.
 /// One sandbox serves the whole class (its first request is the slow one), reset before every test; its clock is fake.
 /// </summary>
-public sealed class QuickBooksFakeTests(QuickBooksSandboxFixture fixture) : IClassFixture<QuickBooksSandboxFixture>, IAsyncLifetime, IDisposable
+public sealed class QuickBooksFakeTests(QuickBooksSandboxFixture fixture) : QuickBooksSandboxTestBase(fixture)
 {
-    private const string Realm = SandboxState.QuickBooksRealmId;
-    private const string RedirectUri = "https://app.tracktile.test/quickbooks/callback";
-
-    private readonly List<HttpClient> _clients = [];
-    private readonly FakeTimeProvider _time = fixture.Time;
-    private readonly SandboxServer _server = fixture.Server;
-    private readonly HttpClient _http = new(new SocketsHttpHandler { AllowAutoRedirect = false, UseProxy = false }) { Timeout = TimeSpan.FromSeconds(10) };
-
-    private SandboxState State => _server.State;
-
-    public Task InitializeAsync()
-    {
-        State.Reset();
-        State.QuickBooksRedirectUris.Add(RedirectUri);
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync()
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        await State.FlushQuickBooksWebhooksAsync(timeout.Token);
-    }
-
-    public void Dispose()
-    {
-        _http.Dispose();
-        foreach (var client in _clients)
-        {
-            client.Dispose();
-        }
-    }
-
     // ---- OAuth ----
 
     [Fact]
     public async Task Authorize_RegisteredRedirect_RedirectsWithCodeStateAndRealmId()
     {
-        using var answer = await _http.GetAsync(AuthorizeUrl(RedirectUri, "st-123"));
+        using var answer = await Http.GetAsync(AuthorizeUrl(RedirectUri, "st-123"));
         Assert.Equal(HttpStatusCode.Redirect, answer.StatusCode);
         var location = answer.Headers.Location!;
         Assert.StartsWith(RedirectUri + "?", location.ToString(), StringComparison.Ordinal);
@@ -69,14 +36,14 @@ public sealed class QuickBooksFakeTests(QuickBooksSandboxFixture fixture) : ICla
     [Fact]
     public async Task Authorize_UnregisteredRedirectOrMissingScope_Answers400WithoutRedirect()
     {
-        using var unregistered = await _http.GetAsync(AuthorizeUrl("https://evil.test/cb", "s"));
+        using var unregistered = await Http.GetAsync(AuthorizeUrl("https://evil.test/cb", "s"));
         Assert.Equal(HttpStatusCode.BadRequest, unregistered.StatusCode);
         Assert.Null(unregistered.Headers.Location);
 
-        using var noScope = await _http.GetAsync(AuthorizeUrl(RedirectUri, "s", scope: "openid"));
+        using var noScope = await Http.GetAsync(AuthorizeUrl(RedirectUri, "s", scope: "openid"));
         Assert.Equal(HttpStatusCode.BadRequest, noScope.StatusCode);
 
-        using var wrongClient = await _http.GetAsync(AuthorizeUrl(RedirectUri, "s", clientId: "other"));
+        using var wrongClient = await Http.GetAsync(AuthorizeUrl(RedirectUri, "s", clientId: "other"));
         Assert.Equal(HttpStatusCode.BadRequest, wrongClient.StatusCode);
     }
 
@@ -84,7 +51,7 @@ public sealed class QuickBooksFakeTests(QuickBooksSandboxFixture fixture) : ICla
     public async Task Authorize_UserDenies_RedirectsWithAccessDenied()
     {
         State.QuickBooksConsent = QuickBooksConsent.Deny;
-        using var answer = await _http.GetAsync(AuthorizeUrl(RedirectUri, "st-9"));
+        using var answer = await Http.GetAsync(AuthorizeUrl(RedirectUri, "st-9"));
         var query = Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(answer.Headers.Location!.Query);
         Assert.Equal("access_denied", query["error"].ToString());
         Assert.Equal("st-9", query["state"].ToString());
@@ -117,7 +84,7 @@ public sealed class QuickBooksFakeTests(QuickBooksSandboxFixture fixture) : ICla
         Assert.Equal("invalid_grant", otherRedirect.Body["error"]!.GetValue<string>());
 
         var late = await AuthorizeCodeAsync();
-        _time.Advance(TimeSpan.FromMinutes(11));
+        Time.Advance(TimeSpan.FromMinutes(11));
         var expired = await TokenAsync(new() { ["grant_type"] = "authorization_code", ["code"] = late, ["redirect_uri"] = RedirectUri });
         Assert.Equal(HttpStatusCode.BadRequest, expired.Status);
         Assert.Equal("invalid_grant", expired.Body["error"]!.GetValue<string>());
@@ -153,12 +120,12 @@ public sealed class QuickBooksFakeTests(QuickBooksSandboxFixture fixture) : ICla
     {
         State.QuickBooksRotation = QuickBooksRotation.WhenOldWithGrace;
         var (_, refresh) = await ConnectAsync();
-        _time.Advance(TimeSpan.FromHours(2));
+        Time.Advance(TimeSpan.FromHours(2));
         var same = await TokenAsync(new() { ["grant_type"] = "refresh_token", ["refresh_token"] = refresh });
         Assert.Equal(refresh, same.Body["refresh_token"]!.GetValue<string>());
         Assert.Equal(8_726_400 - 7200, same.Body["x_refresh_token_expires_in"]!.GetValue<long>());
 
-        _time.Advance(TimeSpan.FromHours(23));
+        Time.Advance(TimeSpan.FromHours(23));
         var rotated = await TokenAsync(new() { ["grant_type"] = "refresh_token", ["refresh_token"] = refresh });
         var newer = rotated.Body["refresh_token"]!.GetValue<string>();
         Assert.NotEqual(refresh, newer);
@@ -167,7 +134,7 @@ public sealed class QuickBooksFakeTests(QuickBooksSandboxFixture fixture) : ICla
         Assert.Equal(HttpStatusCode.OK, graced.Status);
         Assert.Equal(newer, graced.Body["refresh_token"]!.GetValue<string>());
 
-        _time.Advance(TimeSpan.FromHours(25));
+        Time.Advance(TimeSpan.FromHours(25));
         var late = await TokenAsync(new() { ["grant_type"] = "refresh_token", ["refresh_token"] = refresh });
         Assert.Equal("invalid_grant", late.Body["error"]!.GetValue<string>());
     }
@@ -186,12 +153,12 @@ public sealed class QuickBooksFakeTests(QuickBooksSandboxFixture fixture) : ICla
     public async Task Revoke_Connection_ApiAnswers401AndRefreshInvalidGrant()
     {
         var (access, refresh) = await ConnectAsync();
-        using var request = new HttpRequestMessage(HttpMethod.Post, _server.QuickBooksRevokeAddress)
+        using var request = new HttpRequestMessage(HttpMethod.Post, Server.QuickBooksRevokeAddress)
         {
             Content = new StringContent(new JsonObject { ["token"] = refresh }.ToJsonString(), Encoding.UTF8, "application/json"),
         };
         request.Headers.Authorization = BasicAuth();
-        using var revoked = await _http.SendAsync(request);
+        using var revoked = await Http.SendAsync(request);
         Assert.Equal(HttpStatusCode.OK, revoked.StatusCode);
 
         using var api = Api(access);
@@ -221,12 +188,12 @@ public sealed class QuickBooksFakeTests(QuickBooksSandboxFixture fixture) : ICla
         var refresh = issued.Body["refresh_token"]!.GetValue<string>();
         var refreshed = await TokenAsync(new() { ["grant_type"] = "refresh_token", ["refresh_token"] = refresh });
         var access = refreshed.Body["access_token"]!.GetValue<string>();
-        using var revoke = new HttpRequestMessage(HttpMethod.Post, _server.QuickBooksRevokeAddress)
+        using var revoke = new HttpRequestMessage(HttpMethod.Post, Server.QuickBooksRevokeAddress)
         {
             Content = new StringContent(new JsonObject { ["token"] = access }.ToJsonString(), Encoding.UTF8, "application/json"),
         };
         revoke.Headers.Authorization = BasicAuth();
-        using var _ = await _http.SendAsync(revoke);
+        using var _ = await Http.SendAsync(revoke);
 
         var recorded = string.Join('\n', State.Calls.Select(c => c.Path + c.Query + " " + c.Body));
         Assert.Equal(3, State.CallsTo("POST", "/quickbooks/oauth2").Count);
@@ -256,14 +223,14 @@ public sealed class QuickBooksFakeTests(QuickBooksSandboxFixture fixture) : ICla
         Assert.StartsWith("message=AuthenticationFailed; errorCode=003200", body["fault"]!["error"]![0]!["message"]!.GetValue<string>(), StringComparison.Ordinal);
 
         var (access, _) = await ConnectAsync();
-        _time.Advance(TimeSpan.FromSeconds(3601));
+        Time.Advance(TimeSpan.FromSeconds(3601));
         using var api = Api(access);
         using var expired = await api.GetAsync("account/79?minorversion=75");
         Assert.Equal(HttpStatusCode.Unauthorized, expired.StatusCode);
 
         var (fresh, _) = await ConnectAsync();
         using var freshApi = Api(fresh);
-        using var otherRealm = new HttpRequestMessage(HttpMethod.Get, new Uri(_server.QuickBooksBaseAddress, "v3/company/123/account/79"));
+        using var otherRealm = new HttpRequestMessage(HttpMethod.Get, new Uri(Server.QuickBooksBaseAddress, "v3/company/123/account/79"));
         using var forbidden = await freshApi.SendAsync(otherRealm);
         Assert.Equal(HttpStatusCode.Forbidden, forbidden.StatusCode);
         AssertFault(JsonNode.Parse(await forbidden.Content.ReadAsStringAsync())!, "3100");
@@ -338,7 +305,7 @@ public sealed class QuickBooksFakeTests(QuickBooksSandboxFixture fixture) : ICla
         Assert.Null(customer["Misspelt"]);
         var createTime = DateTimeOffset.Parse(customer["MetaData"]!["CreateTime"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture);
         Assert.Equal(TimeSpan.FromHours(-7), createTime.Offset);
-        Assert.Equal(_time.GetUtcNow().ToUnixTimeSeconds(), createTime.ToUnixTimeSeconds());
+        Assert.Equal(Time.GetUtcNow().ToUnixTimeSeconds(), createTime.ToUnixTimeSeconds());
         Assert.Equal("Springfield", customer["BillAddr"]!["City"]!.GetValue<string>());
 
         var duplicate = await SendAsync(api, HttpMethod.Post, "customer?minorversion=75", new JsonObject { ["DisplayName"] = "ACME foods" });
@@ -352,7 +319,7 @@ public sealed class QuickBooksFakeTests(QuickBooksSandboxFixture fixture) : ICla
     {
         var api = await ConnectedApiAsync();
         var id = State.SeedQuickBooksCustomer("Acme Foods", "orders@acme.test", new JsonObject { ["Notes"] = "VIP" });
-        _time.Advance(TimeSpan.FromMinutes(5));
+        Time.Advance(TimeSpan.FromMinutes(5));
         var updated = await SendAsync(api, HttpMethod.Post, "customer?minorversion=75",
             new JsonObject { ["Id"] = id, ["SyncToken"] = "0", ["sparse"] = true, ["CompanyName"] = "Acme Foods LLC" });
         Assert.Equal(HttpStatusCode.OK, updated.Status);
@@ -476,7 +443,7 @@ public sealed class QuickBooksFakeTests(QuickBooksSandboxFixture fixture) : ICla
         Assert.Equal([1, 2], lines.Take(2).Select(l => l!["LineNum"]!.GetValue<int>()));
         Assert.Equal("SubTotalLineDetail", lines[2]!["DetailType"]!.GetValue<string>());
         Assert.Equal(29m, lines[2]!["Amount"]!.GetValue<decimal>());
-        Assert.Equal(_time.GetUtcNow().ToOffset(TimeSpan.FromHours(-7)).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), invoice["TxnDate"]!.GetValue<string>());
+        Assert.Equal(Time.GetUtcNow().ToOffset(TimeSpan.FromHours(-7)).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), invoice["TxnDate"]!.GetValue<string>());
         Assert.Equal(29m, State.QuickBooksCustomers.Single()["Balance"]!.GetValue<decimal>());
     }
 
@@ -536,7 +503,7 @@ public sealed class QuickBooksFakeTests(QuickBooksSandboxFixture fixture) : ICla
         var item = State.SeedQuickBooksItem("Flour 25 kg");
         var body = new JsonObject { ["CustomerRef"] = new JsonObject { ["value"] = customer }, ["DocNumber"] = "SO-7", ["Line"] = new JsonArray(SalesLine(item, 1, 5m, 5m)) };
         var first = await SendRawAsync(api, HttpMethod.Post, "invoice?requestid=evt-123&minorversion=75", body);
-        _time.Advance(TimeSpan.FromSeconds(5));
+        Time.Advance(TimeSpan.FromSeconds(5));
         var second = await SendRawAsync(api, HttpMethod.Post, "invoice?requestid=evt-123&minorversion=75", body);
         Assert.Equal(HttpStatusCode.OK, second.Status);
         Assert.Equal(first.Text, second.Text);
@@ -688,9 +655,9 @@ public sealed class QuickBooksFakeTests(QuickBooksSandboxFixture fixture) : ICla
         var item = State.SeedQuickBooksItem("Flour 25 kg");
         var kept = State.SeedQuickBooksInvoice(customer, "SO-1", (item, 1, 5m));
         var gone = State.SeedQuickBooksInvoice(customer, "SO-2", (item, 1, 5m));
-        _time.Advance(TimeSpan.FromMinutes(30));
-        var since = _time.GetUtcNow();
-        _time.Advance(TimeSpan.FromMinutes(1));
+        Time.Advance(TimeSpan.FromMinutes(30));
+        var since = Time.GetUtcNow();
+        Time.Advance(TimeSpan.FromMinutes(1));
         State.EditQuickBooksCustomer(customer, new JsonObject { ["Notes"] = "changed" });
         var deleted = await SendAsync(api, HttpMethod.Post, "invoice?operation=delete&minorversion=75", new JsonObject { ["Id"] = gone, ["SyncToken"] = "0" });
         Assert.Equal("Deleted", deleted.Body["Invoice"]!["status"]!.GetValue<string>());
@@ -711,7 +678,7 @@ public sealed class QuickBooksFakeTests(QuickBooksSandboxFixture fixture) : ICla
         var query = await QueryAsync(api, "select * from Invoice");
         Assert.Equal(kept, query["QueryResponse"]!["Invoice"]!.AsArray().Single()!["Id"]!.GetValue<string>());
 
-        var tooOld = await SendAsync(api, HttpMethod.Get, $"cdc?entities=Invoice&changedSince={_time.GetUtcNow().AddDays(-31):yyyy-MM-dd}&minorversion=75");
+        var tooOld = await SendAsync(api, HttpMethod.Get, $"cdc?entities=Invoice&changedSince={Time.GetUtcNow().AddDays(-31):yyyy-MM-dd}&minorversion=75");
         Assert.Equal(HttpStatusCode.BadRequest, tooOld.Status);
         Assert.Contains("older than", tooOld.Body["Fault"]!["Error"]![0]!["Detail"]!.GetValue<string>(), StringComparison.Ordinal);
     }
@@ -739,7 +706,7 @@ public sealed class QuickBooksFakeTests(QuickBooksSandboxFixture fixture) : ICla
         Assert.Equal("3001", error.Attribute("code")!.Value);
         Assert.Equal(1, State.QuickBooksThrottledCount);
 
-        _time.Advance(TimeSpan.FromSeconds(61));
+        Time.Advance(TimeSpan.FromSeconds(61));
         using var later = await api.GetAsync("account/79?minorversion=75");
         Assert.Equal(HttpStatusCode.OK, later.StatusCode);
     }
@@ -851,7 +818,7 @@ public sealed class QuickBooksFakeTests(QuickBooksSandboxFixture fixture) : ICla
         State.SuppressQuickBooksWebhooks = true;
         var api = await ConnectedApiAsync();
         var id = State.SeedQuickBooksCustomer("Acme Foods");
-        var since = _time.GetUtcNow();
+        var since = Time.GetUtcNow();
         State.EditQuickBooksCustomer(id, new JsonObject { ["Notes"] = "x" });
         await State.FlushQuickBooksWebhooksAsync();
         Assert.Empty(receiver.Requests);
@@ -864,7 +831,7 @@ public sealed class QuickBooksFakeTests(QuickBooksSandboxFixture fixture) : ICla
     public async Task SendQuickBooksWebhook_ForgedSignature_SentAsGiven()
     {
         await using var receiver = await WebhookReceiver.StartAsync("/qbo", () => Results.StatusCode(401));
-        var body = State.QuickBooksWebhookBody([new QuickBooksChange("e-1", "Invoice", "130", "Void", _time.GetUtcNow())]);
+        var body = State.QuickBooksWebhookBody([new QuickBooksChange("e-1", "Invoice", "130", "Void", Time.GetUtcNow())]);
         var delivery = await State.SendQuickBooksWebhookAsync(body, receiver.Url, signature: "forged");
         Assert.Equal(401, delivery.StatusCode);
         Assert.Equal("forged", receiver.Requests.Single().Headers["intuit-signature"]);
@@ -887,7 +854,7 @@ public sealed class QuickBooksFakeTests(QuickBooksSandboxFixture fixture) : ICla
         Assert.Equal(HttpStatusCode.Unauthorized, read.StatusCode);
 
         State.SeedQuickBooksCustomer("Seen Over HTTP");
-        using var admin = await _http.GetAsync(new Uri(_server.BaseAddress, "_sandbox/quickbooks"));
+        using var admin = await Http.GetAsync(new Uri(Server.BaseAddress, "_sandbox/quickbooks"));
         Assert.Equal(HttpStatusCode.OK, admin.StatusCode);
         Assert.Contains("Seen Over HTTP", await admin.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
@@ -909,77 +876,6 @@ public sealed class QuickBooksFakeTests(QuickBooksSandboxFixture fixture) : ICla
         {
             Assert.Equal(message, error["Message"]!.GetValue<string>());
         }
-    }
-
-    private static AuthenticationHeaderValue BasicAuth(string secret = SandboxState.QuickBooksClientSecret)
-        => new("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(SandboxState.QuickBooksClientId + ":" + secret)));
-
-    private Uri CompanyAddress() => new(_server.QuickBooksBaseAddress, $"v3/company/{Realm}/");
-
-    private string AuthorizeUrl(string redirectUri, string state, string scope = SandboxState.QuickBooksAccountingScope, string clientId = SandboxState.QuickBooksClientId)
-        => _server.QuickBooksAuthorizeAddress + "?client_id=" + Uri.EscapeDataString(clientId) + "&response_type=code&scope=" + Uri.EscapeDataString(scope)
-           + "&redirect_uri=" + Uri.EscapeDataString(redirectUri) + "&state=" + Uri.EscapeDataString(state);
-
-    private async Task<string> AuthorizeCodeAsync()
-    {
-        using var answer = await _http.GetAsync(AuthorizeUrl(RedirectUri, "s"));
-        return Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(answer.Headers.Location!.Query)["code"].ToString();
-    }
-
-    private async Task<(HttpStatusCode Status, JsonNode Body)> TokenAsync(Dictionary<string, string> form, string secret = SandboxState.QuickBooksClientSecret)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, _server.QuickBooksTokenAddress) { Content = new FormUrlEncodedContent(form) };
-        request.Headers.Authorization = BasicAuth(secret);
-        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-        using var answer = await _http.SendAsync(request);
-        return (answer.StatusCode, JsonNode.Parse(await answer.Content.ReadAsStringAsync())!);
-    }
-
-    private async Task<(string Access, string Refresh)> ConnectAsync()
-    {
-        var code = await AuthorizeCodeAsync();
-        var tokens = await TokenAsync(new() { ["grant_type"] = "authorization_code", ["code"] = code, ["redirect_uri"] = RedirectUri });
-        Assert.Equal(HttpStatusCode.OK, tokens.Status);
-        return (tokens.Body["access_token"]!.GetValue<string>(), tokens.Body["refresh_token"]!.GetValue<string>());
-    }
-
-    private HttpClient Api(string accessToken, bool json = true)
-    {
-        var client = new HttpClient { BaseAddress = CompanyAddress(), Timeout = TimeSpan.FromSeconds(10) };
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
-        if (json)
-        {
-            client.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-        }
-
-        return client;
-    }
-
-    private async Task<HttpClient> ConnectedApiAsync()
-    {
-        var (access, _) = await ConnectAsync();
-        var client = Api(access);
-        _clients.Add(client);
-        return client;
-    }
-
-    private static async Task<(HttpStatusCode Status, JsonNode Body)> SendAsync(HttpClient api, HttpMethod method, string path, JsonObject? body = null)
-    {
-        var (status, text) = await SendRawAsync(api, method, path, body);
-        return (status, JsonNode.Parse(text)!);
-    }
-
-    private static async Task<(HttpStatusCode Status, string Text)> SendRawAsync(HttpClient api, HttpMethod method, string path, JsonObject? body = null)
-    {
-        using var request = new HttpRequestMessage(method, path);
-        if (body is not null)
-        {
-            request.Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
-        }
-
-        using var answer = await api.SendAsync(request);
-        Assert.True(answer.Headers.Contains("intuit_tid"));
-        return (answer.StatusCode, await answer.Content.ReadAsStringAsync());
     }
 
     private static async Task<JsonNode> QueryAsync(HttpClient api, string query)
