@@ -32,7 +32,7 @@ public sealed class FunctionMetadataTests
                 "BusinessCentralSubscriptionsTimerFunction", "BusinessCentralWebhookFunction", "ErpCustomerEventsFunction", "ErpWebhookFunction", "InventoryEventsFunction", "OrderEventsFunction",
                 "ProductSyncHttpFunction", "ProductSyncRequestFunction", "ProductSyncTimerFunction", "ProductUpsertFunction",
                 "QuickBooksCallbackFunction", "QuickBooksConnectFunction", "QuickBooksCustomersFunction", "QuickBooksEventsFunction", "QuickBooksInvoicesFunction",
-                "QuickBooksReconciliationFunction", "QuickBooksWebhookFunction",
+                "QuickBooksProductsFunction", "QuickBooksReconciliationFunction", "QuickBooksWebhookFunction",
                 "ReplayPoisonFunction", "ShipHeroEventsFunction", "ShipHeroReconciliationFunction", "ShipHeroShipmentsFunction", "ShipHeroStockFunction",
                 "ShipHeroWebhookFunction", "ShipHeroWebhooksHttpFunction", "ShipmentEventsFunction", "ShopifyOrdersFunction", "ShopifyReconciliationFunction", "ShopifyStockFunction",
                 "ShopifyStockRepairFunction", "ShopifyStockRepairHttpFunction", "ShopifySubscriptionsHttpFunction", "ShopifyWebhookFunction",
@@ -82,6 +82,7 @@ public sealed class FunctionMetadataTests
     [InlineData("QuickBooksInvoicesFunction", "quickbooks-invoices")]
     [InlineData("QuickBooksCustomersFunction", "quickbooks-customers")]
     [InlineData("QuickBooksEventsFunction", "quickbooks-events")]
+    [InlineData("QuickBooksProductsFunction", "quickbooks-products")]
     public void Metadata_QueueTrigger_ListensOnItsQueueWithTheDefaultConnection(string function, string queue)
     {
         var trigger = Trigger(function);

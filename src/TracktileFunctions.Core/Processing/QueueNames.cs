@@ -60,9 +60,12 @@ public static class QueueNames
     /// <summary>QuickBooks' webhooks (and the change-data-capture reconciliation's finds), for Tracktile.</summary>
     public const string QuickBooksEvents = "quickbooks-events";
 
+    /// <summary>The product batch's pages, for the ledger's items (only when QuickBooks is on and syncs products).</summary>
+    public const string QuickBooksProducts = "quickbooks-products";
+
     /// <summary>Every queue above (a queue function listens on each, but the unrouted one, which is kept for a person).</summary>
     public static IReadOnlyList<string> All { get; } =
         [TracktileOrders, TracktileShipments, TracktileInventory, TracktileUnrouted, TracktileProducts, ProductSyncRequests, ErpCustomers, TracktileCustomers, BusinessCentralNotifications,
          ShopifyOrders, ShopifyInventory, StoreProducts, ShipHeroShipments, ShipHeroInventory, ShipHeroEvents,
-         QuickBooksInvoices, QuickBooksCustomers, QuickBooksEvents];
+         QuickBooksInvoices, QuickBooksCustomers, QuickBooksEvents, QuickBooksProducts];
 }

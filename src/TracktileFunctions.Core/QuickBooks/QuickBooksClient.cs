@@ -16,8 +16,9 @@ namespace TracktileFunctions.QuickBooks;
 /// <c>Accept: application/json</c>, the configured <c>minorversion</c> on every call, and a <c>requestid</c> on every
 /// write (QuickBooks answers a repeat with the first answer instead of doing it again). A refused access token is
 /// refreshed once; a 429 waits <c>Retry-After</c>, else the 60 s Intuit documents, within
-/// <see cref="QuickBooksOptions.MaxThrottleWaitSeconds"/>; at most 500 calls a minute leave this instance. A <c>Fault</c>
-/// (in any answer, even a 200) becomes a <see cref="QuickBooksApiException"/> with its code, message and detail.
+/// <see cref="QuickBooksOptions.MaxThrottleWaitSeconds"/>; at most 500 calls (40 of them batch calls) a minute leave this
+/// instance. A <c>Fault</c> (in any answer, even a 200) becomes a <see cref="QuickBooksApiException"/> with its code,
+/// message and detail; in a batch call (<see cref="BatchAsync"/>) each payload's <c>Fault</c> is that payload's alone.
 /// </summary>
 public sealed partial class QuickBooksClient(
     HttpClient http, QuickBooksConnection connection, QuickBooksRateLimit rateLimit, Processing.SyncStateStore state, IOptions<QuickBooksOptions> options,
@@ -25,6 +26,12 @@ public sealed partial class QuickBooksClient(
 {
     /// <summary>The sync state scope of the writes QuickBooks refused (their next try needs a new requestid).</summary>
     public const string RefusedWritesScope = "quickbooks-requestid";
+
+    /// <summary>The most payloads in one batch call (Intuit's documented maximum).</summary>
+    public const int MaxBatchItems = 30;
+
+    /// <summary>How many times a write whose <c>SyncToken</c> went stale is read again and retried.</summary>
+    public const int StaleRetries = 3;
 
     private const int MaxDetailChars = 500;
 
@@ -62,26 +69,93 @@ public sealed partial class QuickBooksClient(
     /// <returns>The entity as QuickBooks answers it.</returns>
     public async Task<JsonElement> PostAsync(string entity, JsonObject body, string requestKey, string? operation, CancellationToken cancellationToken)
     {
-        ArgumentException.ThrowIfNullOrEmpty(requestKey);
-        var refusals = await state.GetAsync(RefusedWritesScope, requestKey, cancellationToken).ConfigureAwait(false);
-        var requestId = refusals?.Status is { } generation ? QuickBooksMapping.RequestId("rq", requestKey, generation) : requestKey;
-        var path = $"{entity.ToLowerInvariant()}?{(operation is null ? "" : $"operation={operation}&")}requestid={Uri.EscapeDataString(requestId)}";
-        JsonElement root;
-        try
+        var root = await OnceAsync(requestKey, requestId => SendAsync(HttpMethod.Post,
+                $"{entity.ToLowerInvariant()}?{(operation is null ? "" : $"operation={operation}&")}requestid={Uri.EscapeDataString(requestId)}", body, cancellationToken),
+            _ => null, cancellationToken).ConfigureAwait(false);
+        return Entity(root, entity) ?? throw new QuickBooksApiException(200, JsonHttp.MalformedResponse, null, $"the answer has no {entity}", transient: true);
+    }
+
+    /// <summary>
+    /// A sparse update (<c>sparse: true</c>) of what <paramref name="changes"/> finds different in the entity as it is now,
+    /// with its current <c>SyncToken</c>; read again and retried when the token went stale (someone changed it meanwhile),
+    /// up to <see cref="StaleRetries"/> times. Once per <paramref name="key"/>, entity and <c>SyncToken</c>.
+    /// </summary>
+    /// <returns>The entity as updated, or as read when nothing differed (no write).</returns>
+    public async Task<JsonElement> SparseUpdateAsync(string entity, string id, Func<JsonElement, JsonObject> changes, string key, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(changes);
+        for (var attempt = 1; ; attempt++)
         {
-            root = await SendAsync(HttpMethod.Post, path, body, cancellationToken).ConfigureAwait(false);
+            var current = await GetAsync(entity, id, cancellationToken).ConfigureAwait(false)
+                ?? throw new QuickBooksApiException(400, QuickBooksApiException.ObjectNotFound, null, $"{entity} {id} is not in QuickBooks");
+            var fields = changes(current);
+            if (fields.Count == 0)
+            {
+                return current;
+            }
+
+            var syncToken = Text(current, "SyncToken");
+            var body = (JsonObject)fields.DeepClone();
+            body["Id"] = id;
+            body["SyncToken"] = syncToken;
+            body["sparse"] = true;
+            try
+            {
+                return await PostAsync(entity, body, QuickBooksMapping.RequestId("upd", key, id, syncToken), null, cancellationToken).ConfigureAwait(false);
+            }
+            catch (QuickBooksApiException ex) when (ex.ErrorCode == QuickBooksApiException.StaleObject && attempt < StaleRetries)
+            {
+                // Changed meanwhile (a person in QuickBooks, another instance): read again and retry.
+            }
         }
-        catch (QuickBooksApiException ex) when (ex.Status is (>= 200 and < 300) or (>= 400 and < 500) && ex.Status is not (401 or 403 or 408 or 429)
-                                                 && ex.ErrorCode != JsonHttp.MalformedResponse)
+    }
+
+    /// <summary>
+    /// Runs up to <see cref="MaxBatchItems"/> queries or writes in one call (<c>POST batch</c>), each answered on its own:
+    /// a <c>Fault</c> in one payload is that payload's failure only (<see cref="QuickBooksBatchAnswer.Error"/>). A batch
+    /// that writes carries a <c>requestid</c> derived from its content, so a repeat after a lost answer gets QuickBooks'
+    /// first answer instead of a second effect; once an answer held a <c>Fault</c>, the same batch's next try goes under
+    /// a new requestid (as <see cref="PostAsync"/>'s refused writes do), so it is run again rather than answered the same.
+    /// Counts toward <see cref="QuickBooksOptions.BatchRequestsPerMinute"/> as well as the calls a minute.
+    /// </summary>
+    /// <returns>One answer per request, in the requests' order (matched by <c>bId</c>).</returns>
+    /// <exception cref="QuickBooksApiException">The batch itself failed (no answer, throttled too long, refused whole).</exception>
+    public async Task<IReadOnlyList<QuickBooksBatchAnswer>> BatchAsync(IReadOnlyList<QuickBooksBatchRequest> requests, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(requests);
+        if (requests.Count is 0 or > MaxBatchItems)
         {
-            var next = refusals ?? new Processing.SyncRecord(RefusedWritesScope, requestKey);
-            next.Status = ((int.TryParse(next.Status, CultureInfo.InvariantCulture, out var n) ? n : 0) + 1).ToString(CultureInfo.InvariantCulture);
-            next.Hash = ex.ErrorCode;
-            await state.TrySaveAsync(next, CancellationToken.None).ConfigureAwait(false); // a lost race: the other writer moved it on
-            throw;
+            throw new ArgumentOutOfRangeException(nameof(requests), requests.Count, $"a QuickBooks batch holds 1 to {MaxBatchItems} payloads");
         }
 
-        return Entity(root, entity) ?? throw new QuickBooksApiException(200, JsonHttp.MalformedResponse, null, $"the answer has no {entity}", transient: true);
+        var items = new JsonArray();
+        for (var i = 0; i < requests.Count; i++)
+        {
+            var request = requests[i];
+            var item = new JsonObject { ["bId"] = BatchId(i) }; // at most 10 characters with a requestid
+            if (request.Entity is { } entity)
+            {
+                item["operation"] = request.Operation;
+                item[entity] = request.Body?.DeepClone();
+            }
+            else
+            {
+                item["Query"] = request.Query;
+            }
+
+            items.Add(item);
+        }
+
+        var body = new JsonObject { ["BatchItemRequest"] = items };
+        if (!requests.Any(r => r.Entity is not null))
+        {
+            return Answers(await SendAsync(HttpMethod.Post, "batch", body, cancellationToken, batch: true).ConfigureAwait(false), requests);
+        }
+
+        return await OnceAsync(QuickBooksMapping.RequestId("batch", body.ToJsonString()),
+            async requestId => Answers(await SendAsync(HttpMethod.Post, $"batch?requestid={Uri.EscapeDataString(requestId)}", body, cancellationToken, batch: true)
+                .ConfigureAwait(false), requests),
+            answers => answers.Select(a => a.Error).FirstOrDefault(e => e is not null && e.ErrorCode != JsonHttp.MalformedResponse), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The change data capture feed: every <paramref name="entities"/> object changed since <paramref name="since"/> (at most 30 days back).</summary>
@@ -118,6 +192,86 @@ public sealed partial class QuickBooksClient(
         return (changed, root.TryGetProperty("time", out var t) && t.TryGetDateTimeOffset(out var time) ? time : null);
     }
 
+    /// <summary>
+    /// Sends a write once per <paramref name="requestKey"/>: under the key as its <c>requestid</c> (QuickBooks answers a
+    /// repeat with its first answer), or, once QuickBooks refused it (a <c>Fault</c>, by an exception or in what
+    /// <paramref name="refusedIn"/> finds in the answer), under a new one per refusal: QuickBooks would answer the old one
+    /// with the same refusal forever. An attempt that got no answer keeps its requestid.
+    /// </summary>
+    private async Task<T> OnceAsync<T>(string requestKey, Func<string, Task<T>> send, Func<T, QuickBooksApiException?> refusedIn, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(requestKey);
+        var refusals = await state.GetAsync(RefusedWritesScope, requestKey, cancellationToken).ConfigureAwait(false);
+        var requestId = refusals?.Status is { } generation ? QuickBooksMapping.RequestId("rq", requestKey, generation) : requestKey;
+        T result;
+        try
+        {
+            result = await send(requestId).ConfigureAwait(false);
+        }
+        catch (QuickBooksApiException ex) when (ex.Status is (>= 200 and < 300) or (>= 400 and < 500) && ex.Status is not (401 or 403 or 408 or 429)
+                                                 && ex.ErrorCode != JsonHttp.MalformedResponse)
+        {
+            await NoteRefusedAsync(refusals, requestKey, ex.ErrorCode).ConfigureAwait(false);
+            throw;
+        }
+
+        if (refusedIn(result) is { } refused)
+        {
+            await NoteRefusedAsync(refusals, requestKey, refused.ErrorCode).ConfigureAwait(false);
+        }
+
+        return result;
+    }
+
+    private async Task NoteRefusedAsync(Processing.SyncRecord? refusals, string requestKey, string? errorCode)
+    {
+        var next = refusals ?? new Processing.SyncRecord(RefusedWritesScope, requestKey);
+        next.Status = ((int.TryParse(next.Status, CultureInfo.InvariantCulture, out var n) ? n : 0) + 1).ToString(CultureInfo.InvariantCulture);
+        next.Hash = errorCode;
+        await state.TrySaveAsync(next, CancellationToken.None).ConfigureAwait(false); // a lost race: the other writer moved it on
+    }
+
+    /// <summary>The <c>bId</c> of the request at <paramref name="index"/>.</summary>
+    internal static string BatchId(int index) => index.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// A batch answer (<c>{"BatchItemResponse":[{"bId", &lt;Entity&gt; | "QueryResponse" | "Fault"}]}</c>) matched back to
+    /// its requests by <c>bId</c>; a request without an answer fails transiently (not run, as far as the app can tell).
+    /// </summary>
+    internal static QuickBooksBatchAnswer[] Answers(JsonElement root, IReadOnlyList<QuickBooksBatchRequest> requests)
+    {
+        var answers = new QuickBooksBatchAnswer?[requests.Count];
+        if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("BatchItemResponse", out var responses) && responses.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var response in responses.EnumerateArray())
+            {
+                if (Text(response, "bId") is not { } bId || !int.TryParse(bId, NumberStyles.None, CultureInfo.InvariantCulture, out var i)
+                    || i >= answers.Length || answers[i] is not null || BatchId(i) != bId)
+                {
+                    continue;
+                }
+
+                answers[i] = Fault(response) is { } fault
+                    ? new QuickBooksBatchAnswer(null, [], new QuickBooksApiException(fault.Type is "SystemFault" ? 500 : 400, fault.Code, null, fault.Detail,
+                        transient: fault.Type is "SystemFault" ? true : null))
+                    : requests[i].Entity is { } entity
+                        ? Entity(response, entity) is { } written
+                            ? new QuickBooksBatchAnswer(written.Clone(), [], null)
+                            : new QuickBooksBatchAnswer(null, [], new QuickBooksApiException(200, JsonHttp.MalformedResponse, null, $"the batch answer has no {entity}", transient: true))
+                        : new QuickBooksBatchAnswer(null, Found(response), null);
+            }
+        }
+
+        return [.. answers.Select(a => a ?? new QuickBooksBatchAnswer(null, [],
+            new QuickBooksApiException(200, JsonHttp.MalformedResponse, null, "the batch answer has no result for this payload", transient: true)))];
+    }
+
+    /// <summary>The entities of a query's answer (<c>{"QueryResponse": {"Item": [...]}}</c>, <c>{}</c> when none).</summary>
+    private static IReadOnlyList<JsonElement> Found(JsonElement response)
+        => response.TryGetProperty("QueryResponse", out var query) && query.ValueKind == JsonValueKind.Object
+            ? [.. query.EnumerateObject().Where(p => p.Value.ValueKind == JsonValueKind.Array).SelectMany(p => p.Value.EnumerateArray()).Select(e => e.Clone())]
+            : [];
+
     /// <summary>Quotes a value for a query's where clause (<c>'O\'Brien'</c>).</summary>
     public static string Quote(string value)
     {
@@ -133,7 +287,7 @@ public sealed partial class QuickBooksClient(
     private static JsonElement? Entity(JsonElement root, string entity)
         => root.TryGetProperty(entity, out var value) && value.ValueKind == JsonValueKind.Object ? value : null;
 
-    private async Task<JsonElement> SendAsync(HttpMethod method, string path, JsonObject? body, CancellationToken cancellationToken)
+    private async Task<JsonElement> SendAsync(HttpMethod method, string path, JsonObject? body, CancellationToken cancellationToken, bool batch = false)
     {
         var o = options.Value;
         var waitUntil = timeProvider.GetUtcNow() + TimeSpan.FromSeconds(o.MaxThrottleWaitSeconds);
@@ -150,6 +304,7 @@ public sealed partial class QuickBooksClient(
                 request.Content = JsonContent.Create(body);
             }
 
+            using var batchLease = batch ? await rateLimit.AcquireBatchAsync(cancellationToken).ConfigureAwait(false) : null;
             using var lease = await rateLimit.AcquireAsync(cancellationToken).ConfigureAwait(false);
             HttpResponseMessage response;
             try
@@ -251,22 +406,56 @@ public sealed partial class QuickBooksClient(
     private partial void LogThrottled(int waitMs);
 }
 
-/// <summary>At most <see cref="QuickBooksOptions.RequestsPerMinute"/> calls a minute leave this instance (Intuit's limit is per company).</summary>
+/// <summary>
+/// At most <see cref="QuickBooksOptions.RequestsPerMinute"/> calls a minute leave this instance, and of them at most
+/// <see cref="QuickBooksOptions.BatchRequestsPerMinute"/> batch calls (Intuit's limits are per company: 500 calls and 40
+/// batches a minute). A sliding window each; more wait their turn. The batches' window is held a little longer than a
+/// minute (a permit comes back 60.5 to 66 s after its use, never sooner), so even a strict 60-second window at Intuit
+/// never sees one batch too many.
+/// </summary>
 public sealed class QuickBooksRateLimit(IOptions<QuickBooksOptions> options) : IDisposable
 {
-    private readonly SlidingWindowRateLimiter _limiter = new(new SlidingWindowRateLimiterOptions
+    private readonly SlidingWindowRateLimiter _calls = Window(options.Value.RequestsPerMinute, TimeSpan.FromMinutes(1), 6);
+    private readonly SlidingWindowRateLimiter _batches = Window(options.Value.BatchRequestsPerMinute, TimeSpan.FromSeconds(66), 12);
+
+    /// <summary>Waits for a call's permit.</summary>
+    public async ValueTask<RateLimitLease> AcquireAsync(CancellationToken cancellationToken)
+        => await _calls.AcquireAsync(1, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Waits for a batch call's permit (it takes a call's permit too).</summary>
+    public async ValueTask<RateLimitLease> AcquireBatchAsync(CancellationToken cancellationToken)
+        => await _batches.AcquireAsync(1, cancellationToken).ConfigureAwait(false);
+
+    /// <inheritdoc />
+    public void Dispose()
     {
-        PermitLimit = options.Value.RequestsPerMinute,
-        Window = TimeSpan.FromMinutes(1),
-        SegmentsPerWindow = 6,
+        _calls.Dispose();
+        _batches.Dispose();
+    }
+
+    private static SlidingWindowRateLimiter Window(int permits, TimeSpan window, int segments) => new(new SlidingWindowRateLimiterOptions
+    {
+        PermitLimit = permits,
+        Window = window,
+        SegmentsPerWindow = segments,
         QueueLimit = 100_000,
         QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
     });
-
-    /// <summary>Waits for a permit.</summary>
-    public async ValueTask<RateLimitLease> AcquireAsync(CancellationToken cancellationToken)
-        => await _limiter.AcquireAsync(1, cancellationToken).ConfigureAwait(false);
-
-    /// <inheritdoc />
-    public void Dispose() => _limiter.Dispose();
 }
+
+/// <summary>One payload of a QuickBooks batch: a query, or a write of one entity.</summary>
+/// <param name="Query">The query (<c>select * from Item where ...</c>), for a query.</param>
+/// <param name="Entity">The entity written (<c>Item</c>), for a write.</param>
+/// <param name="Operation"><c>create</c>, <c>update</c> (<c>delete</c>), for a write.</param>
+/// <param name="Body">The entity's fields, for a write.</param>
+public sealed record QuickBooksBatchRequest(string? Query, string? Entity, string? Operation, JsonObject? Body)
+{
+    /// <summary>A query.</summary>
+    public static QuickBooksBatchRequest Select(string query) => new(query, null, null, null);
+
+    /// <summary>A write of <paramref name="entity"/>.</summary>
+    public static QuickBooksBatchRequest Write(string entity, string operation, JsonObject body) => new(null, entity, operation, body);
+}
+
+/// <summary>What one payload of a batch got: the entity as written, the entities a query found, or its failure.</summary>
+public sealed record QuickBooksBatchAnswer(JsonElement? Entity, IReadOnlyList<JsonElement> Found, QuickBooksApiException? Error);

@@ -4,7 +4,6 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
 using TracktileFunctions.Accounting;
 using TracktileFunctions.Processing;
-using TracktileFunctions.Store;
 using TracktileFunctions.Sync;
 using TracktileFunctions.Tracktile;
 
@@ -18,7 +17,7 @@ namespace TracktileFunctions.QuickBooks;
 /// current <c>SyncToken</c>; a stale one (5010) is read again and retried.
 /// </summary>
 public sealed class QuickBooksLedger(
-    QuickBooksClient quickbooks, TracktileClient tracktile, ProductSkuIndex skus, SyncStateStore state, IOptions<QuickBooksOptions> options) : ILedger
+    QuickBooksClient quickbooks, TracktileClient tracktile, QuickBooksItems items, SyncStateStore state, IOptions<QuickBooksOptions> options) : ILedger
 {
     /// <summary>The sync state scope of Tracktile customers linked to QuickBooks customers (the customer sync's records).</summary>
     public const string CustomerScope = "quickbooks-customer";
@@ -27,9 +26,9 @@ public sealed class QuickBooksLedger(
     public const string InvoiceScope = "quickbooks-invoice";
 
     /// <summary>The sync state scope of Tracktile products linked to QuickBooks items.</summary>
-    public const string ItemScope = "quickbooks-item";
+    public const string ItemScope = QuickBooksItems.Scope;
 
-    private const int StaleRetries = 3;
+    private const int StaleRetries = QuickBooksClient.StaleRetries;
 
     private readonly QuickBooksOptions _options = options.Value;
 
@@ -63,7 +62,7 @@ public sealed class QuickBooksLedger(
         var itemIds = new List<string>();
         foreach (var line in invoice.Lines)
         {
-            itemIds.Add(await ItemIdAsync(line.ProductId, cancellationToken).ConfigureAwait(false));
+            itemIds.Add(await items.ItemIdAsync(line.ProductId, cancellationToken).ConfigureAwait(false));
         }
 
         var body = QuickBooksMapping.InvoiceBody(invoice, customerId, itemIds);
@@ -126,31 +125,7 @@ public sealed class QuickBooksLedger(
             return;
         }
 
-        await SparseUpdateAsync("Customer", erpCustomerId, fields, idempotencyKey, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>A sparse update with the current <c>SyncToken</c>, read again and retried when it went stale.</summary>
-    private async Task SparseUpdateAsync(string entity, string id, JsonObject fields, string key, CancellationToken cancellationToken)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            var current = await quickbooks.GetAsync(entity, id, cancellationToken).ConfigureAwait(false)
-                ?? throw new QuickBooksApiException(400, QuickBooksApiException.ObjectNotFound, null, $"{entity} {id} is not in QuickBooks");
-            var syncToken = QuickBooksClient.Text(current, "SyncToken");
-            var body = (JsonObject)fields.DeepClone();
-            body["Id"] = id;
-            body["SyncToken"] = syncToken;
-            body["sparse"] = true;
-            try
-            {
-                await quickbooks.PostAsync(entity, body, QuickBooksMapping.RequestId("upd", key, id, syncToken), null, cancellationToken).ConfigureAwait(false);
-                return;
-            }
-            catch (QuickBooksApiException ex) when (ex.ErrorCode == QuickBooksApiException.StaleObject && attempt < StaleRetries)
-            {
-                // Changed meanwhile (a person in QuickBooks, another instance): read again and retry.
-            }
-        }
+        await quickbooks.SparseUpdateAsync("Customer", erpCustomerId, _ => fields, idempotencyKey, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The QuickBooks customer of a Tracktile customer: mapped, linked, found by display name, or created.</summary>
@@ -169,7 +144,7 @@ public sealed class QuickBooksLedger(
                 ? await quickbooks.GetAsync("Customer", mapped, cancellationToken).ConfigureAwait(false)
                 : null;
             var start = current is { } c ? QuickBooksMapping.ToSyncedCustomer(c) : QuickBooksMapping.ProjectCustomer(customer);
-            return await LinkAsync(CustomerScope, tracktileCustomerId, mapped, CustomerFields.From(start).ToStoredJson(), refuseShared: false, cancellationToken).ConfigureAwait(false);
+            return await state.LinkAsync(CustomerScope, tracktileCustomerId, mapped, CustomerFields.From(start).ToStoredJson(), refuseShared: false, cancellationToken).ConfigureAwait(false);
         }
 
         var fields = QuickBooksMapping.FromSyncedCustomer(customer);
@@ -201,87 +176,12 @@ public sealed class QuickBooksLedger(
             }
         }
 
-        return await LinkAsync(CustomerScope, tracktileCustomerId, id!, CustomerFields.From(baseline).ToStoredJson(), refuseShared: true, cancellationToken).ConfigureAwait(false);
+        return await state.LinkAsync(CustomerScope, tracktileCustomerId, id!, CustomerFields.From(baseline).ToStoredJson(), refuseShared: true, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<JsonElement?> FindCustomerAsync(string name, CancellationToken cancellationToken)
         => (await quickbooks.QueryAsync("Customer", $"select * from Customer where DisplayName = {QuickBooksClient.Quote(name)}", cancellationToken).ConfigureAwait(false))
             .Where(c => QuickBooksClient.Text(c, "Id") is not null).Select(c => (JsonElement?)c).FirstOrDefault();
-
-    /// <summary>The QuickBooks item of a Tracktile product: mapped, linked, found by SKU (or name), or created.</summary>
-    private async Task<string> ItemIdAsync(string productId, CancellationToken cancellationToken)
-    {
-        if (_options.Items.Map.TryGetValue(productId, out var mapped))
-        {
-            return mapped;
-        }
-
-        if ((await state.GetAsync(ItemScope, productId, cancellationToken).ConfigureAwait(false))?.TargetId is { } linked)
-        {
-            return linked;
-        }
-
-        var sku = await skus.SkuOfAsync(productId, cancellationToken).ConfigureAwait(false)
-            ?? throw new NotReadyException($"product {productId} has no SKU in the index yet (the product batch feeds it), so its QuickBooks item is unknown; or map it in QuickBooks:Items:Map");
-        var field = _options.Items.MatchBy.ToString(); // the enum's names are the item's fields
-        var id = await FindItemAsync(field, sku, cancellationToken).ConfigureAwait(false);
-        if (id is null)
-        {
-            if (!_options.Items.CreateMissing || _options.Items.IncomeAccountId is not { } account)
-            {
-                throw new PermanentProcessingException(
-                    $"product {productId} (SKU {sku}) has no QuickBooks item with {field} {sku}: map it in QuickBooks:Items:Map, or set QuickBooks:Items:CreateMissing and IncomeAccountId");
-            }
-
-            var body = new JsonObject
-            {
-                [nameof(QuickBooksItemMatch.Name)] = sku.Length <= QuickBooksMapping.ItemNameLength ? sku : sku[..QuickBooksMapping.ItemNameLength],
-                ["Sku"] = sku,
-                ["Type"] = _options.Items.Type.ToString(),
-                ["IncomeAccountRef"] = new JsonObject { ["value"] = account },
-            };
-            try
-            {
-                id = QuickBooksClient.Text(await quickbooks.PostAsync("Item", body, QuickBooksMapping.RequestId("item", productId, body.ToJsonString()), null, cancellationToken)
-                    .ConfigureAwait(false), "Id");
-            }
-            catch (QuickBooksApiException ex) when (ex.ErrorCode == QuickBooksApiException.DuplicateName)
-            {
-                id = await FindItemAsync(nameof(QuickBooksItemMatch.Name), sku, cancellationToken).ConfigureAwait(false) ?? throw new PermanentProcessingException(
-                    $"product {productId}: QuickBooks has an inactive item named {sku}; make it active or map the product in QuickBooks:Items:Map");
-            }
-        }
-
-        return await LinkAsync(ItemScope, productId, id!, null, refuseShared: false, cancellationToken).ConfigureAwait(false);
-    }
-
-    private async Task<string?> FindItemAsync(string field, string value, CancellationToken cancellationToken)
-        => (await quickbooks.QueryAsync("Item", $"select * from Item where {field} = {QuickBooksClient.Quote(value)}", cancellationToken).ConfigureAwait(false))
-            .Select(i => QuickBooksClient.Text(i, "Id")).FirstOrDefault(i => i is not null);
-
-    /// <summary>
-    /// Keeps the link (the first one wins: two invoices finding the same customer at once agree on it), with the customer
-    /// sync's base. With <paramref name="refuseShared"/>, a QuickBooks customer linked to another Tracktile customer already
-    /// (two found by one name) is refused: their edits would overwrite each other. (A mapping that shares one is a choice.)
-    /// </summary>
-    private async Task<string> LinkAsync(string scope, string key, string id, string? baseline, bool refuseShared, CancellationToken cancellationToken)
-        => await state.UnderLockAsync(scope, key, $"link/{Guid.NewGuid():N}", async record =>
-        {
-            if (record.TargetId is { } existing)
-            {
-                return ((SyncRecord?)null, existing);
-            }
-
-            if (refuseShared && await state.FindByTargetAsync(scope, id, cancellationToken).ConfigureAwait(false) is { } other && other.Key != key)
-            {
-                throw new PermanentProcessingException(
-                    $"QuickBooks customer {id} is linked to Tracktile customer {other.Key} already, and Tracktile customer {key} has the same name: map one of them in QuickBooks:Customers:Map");
-            }
-
-            record.TargetId = id;
-            record.Status ??= baseline;
-            return ((SyncRecord?)record, id);
-        }, cancellationToken).ConfigureAwait(false);
 
     private static string Describe(JsonElement invoice)
         => $"number {QuickBooksClient.Text(invoice, "DocNumber") ?? "-"}, total {(invoice.TryGetProperty("TotalAmt", out var t) && t.ValueKind == JsonValueKind.Number ? t.GetDecimal().ToString(CultureInfo.InvariantCulture) : "?")}";

@@ -19,6 +19,9 @@ public static class QuickBooksMapping
     /// <summary>QuickBooks' longest item name.</summary>
     public const int ItemNameLength = 100;
 
+    /// <summary>QuickBooks' longest item description.</summary>
+    public const int ItemDescriptionLength = 4000;
+
     /// <summary>QuickBooks <c>BillAddr</c> fields <-> the members of the synced <c>address</c> object, with QuickBooks' lengths.</summary>
     public static readonly IReadOnlyList<(string QuickBooks, string Member, int Length)> AddressFields =
     [
@@ -100,6 +103,61 @@ public static class QuickBooksMapping
         }
 
         return body;
+    }
+
+    /// <summary>The query for the active items whose <paramref name="field"/> (<c>Sku</c> or <c>Name</c>) is <paramref name="value"/>.</summary>
+    public static string ItemQuery(QuickBooksItemMatch field, string value)
+        => $"select * from Item where {field} = {QuickBooksClient.Quote(value)}";
+
+    /// <summary>The query that reads item <paramref name="id"/>, active or not (a name list query answers only active ones otherwise).</summary>
+    public static string ItemByIdQuery(string id)
+        => $"select * from Item where Id = {QuickBooksClient.Quote(id)} and Active IN (true, false)";
+
+    /// <summary>The name of the item made for <paramref name="sku"/>: the SKU, cut to QuickBooks' length.</summary>
+    public static string ItemName(string sku)
+    {
+        ArgumentNullException.ThrowIfNull(sku);
+        return Truncate(sku, ItemNameLength);
+    }
+
+    /// <summary>
+    /// The body of a new item: named by the SKU (cut to <see cref="ItemNameLength"/>), with the SKU, the product's name as
+    /// its description (when given, cut to <see cref="ItemDescriptionLength"/>), the type and the income account.
+    /// </summary>
+    public static JsonObject ItemBody(string sku, string? description, QuickBooksItemType type, string incomeAccountId)
+    {
+        var body = new JsonObject { ["Name"] = ItemName(sku), ["Sku"] = sku };
+        if (description is { Length: > 0 })
+        {
+            body["Description"] = Truncate(description, ItemDescriptionLength);
+        }
+
+        body["Type"] = type.ToString();
+        body["IncomeAccountRef"] = new JsonObject { ["value"] = incomeAccountId };
+        return body;
+    }
+
+    /// <summary>
+    /// What a sparse update must change so <paramref name="item"/> (as QuickBooks answers it) describes the product: its
+    /// <c>Description</c> (the product's name, cut to QuickBooks' length) and <c>Active</c>, each only when the product has
+    /// it and the item differs. Empty: nothing to write.
+    /// </summary>
+    public static JsonObject ItemChanges(JsonElement item, string? description, bool? active)
+    {
+        var changes = new JsonObject();
+        if (description is { Length: > 0 } && Truncate(description, ItemDescriptionLength) is var wanted
+            && !string.Equals(QuickBooksClient.Text(item, "Description"), wanted, StringComparison.Ordinal))
+        {
+            changes["Description"] = wanted;
+        }
+
+        var isActive = !(item.ValueKind == JsonValueKind.Object && item.TryGetProperty("Active", out var a) && a.ValueKind == JsonValueKind.False);
+        if (active is { } want && want != isActive)
+        {
+            changes["Active"] = want;
+        }
+
+        return changes;
     }
 
     /// <summary>A QuickBooks customer in the synced fields' shape (<c>name</c>, <c>email</c>, <c>phone</c>, <c>address</c>).</summary>

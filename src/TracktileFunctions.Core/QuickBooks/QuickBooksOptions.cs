@@ -14,6 +14,9 @@ public sealed class QuickBooksOptions : IValidatableObject
     /// <summary>The lowest minor version Intuit serves (versions 1-74 are ignored since 1 August 2025).</summary>
     public const int MinMinorVersion = 75;
 
+    /// <summary>Intuit's limit of batch requests a minute per company and app.</summary>
+    public const int MaxBatchRequestsPerMinute = 40;
+
     /// <summary>The Intuit app's client id (developer portal, Keys and credentials). Empty: QuickBooks is off.</summary>
     public string? ClientId { get; set; }
 
@@ -75,6 +78,13 @@ public sealed class QuickBooksOptions : IValidatableObject
     /// <summary>Calls per minute per company (Intuit: 500).</summary>
     [Range(1, 500)]
     public int RequestsPerMinute { get; set; } = 500;
+
+    /// <summary>
+    /// Batch calls (<c>POST batch</c>) per minute that leave this instance (Intuit: 40 per company and app). A batch also
+    /// counts as one of <see cref="RequestsPerMinute"/>.
+    /// </summary>
+    [Range(1, MaxBatchRequestsPerMinute)]
+    public int BatchRequestsPerMinute { get; set; } = MaxBatchRequestsPerMinute;
 
     /// <summary>How long to wait after a 429 that carries no <c>Retry-After</c> (Intuit documents 60 s).</summary>
     [Range(0.01, 600)]
@@ -184,6 +194,13 @@ public sealed class QuickBooksItemOptions
 
     /// <summary>The income account (its QuickBooks id) created items post to; required to create items.</summary>
     public string? IncomeAccountId { get; set; }
+
+    /// <summary>
+    /// Whether the product batch also keeps the items in step (queue <c>quickbooks-products</c>): found or created, and
+    /// their description and active flag updated, a page at a time through QuickBooks' batch calls. False: items are
+    /// only found or created when an invoice needs them.
+    /// </summary>
+    public bool SyncProducts { get; set; } = true;
 }
 
 /// <summary>The QuickBooks item field a SKU is matched on.</summary>

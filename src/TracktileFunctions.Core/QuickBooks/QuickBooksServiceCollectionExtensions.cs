@@ -19,7 +19,7 @@ public static class QuickBooksServiceCollectionExtensions
     /// Registers the connection (OAuth tokens), the client, the ledger role, the webhook, the consumers and the
     /// reconciliation. QuickBooks is on when <c>QuickBooks:ClientId</c> is set; then its settings are checked at start,
     /// Tracktile's order (and, by option, shipment and customer) events also go to its queues, and the product batch also
-    /// feeds the SKU index its items are found by. Off, its webhook and connect pages answer 404 and its timer does nothing.
+    /// feeds the SKU index its items are found by and (with <c>Items:SyncProducts</c>) keeps the items in step. Off, its webhook and connect pages answer 404 and its timer does nothing.
     /// </summary>
     public static IServiceCollection AddQuickBooks(this IServiceCollection services, IConfiguration configuration)
     {
@@ -49,6 +49,7 @@ public static class QuickBooksServiceCollectionExtensions
             }
         });
         services.FeedSkuIndexWhen<QuickBooksOptions>(o => o.Enabled);
+        services.HandOffProductsWhen<QuickBooksOptions>(QueueNames.QuickBooksProducts, o => o.Enabled && o.Items.SyncProducts);
 
         services.AddSingleton<QuickBooksRateLimit>();
         services.AddSingleton<QuickBooksConnection>();
@@ -74,6 +75,7 @@ public static class QuickBooksServiceCollectionExtensions
                     args.Outcome.Result?.StatusCode != System.Net.HttpStatusCode.TooManyRequests && HttpClientResiliencePredicates.IsTransient(args.Outcome));
             });
 
+        services.AddTransient<QuickBooksItems>();
         services.AddTransient<QuickBooksLedger>();
         services.AddKeyedTransient(QuickBooksWebhook.Source, (sp, _) => new CustomerSync(
             sp.GetRequiredService<TracktileClient>(), sp.GetRequiredService<QuickBooksLedger>(), sp.GetRequiredService<SyncStateStore>(),

@@ -117,4 +117,45 @@ public sealed class QuickBooksMappingTests
     [Fact]
     public void Fault_SuccessAnswer_Null()
         => Assert.Null(QuickBooksClient.Fault(JsonDocument.Parse("""{"Customer":{"Id":"1"},"time":"x"}""").RootElement));
+
+    [Fact]
+    public void ItemBody_LongSkuAndName_NamedByTheSkuCutToQuickBooksLengths()
+    {
+        var sku = new string('S', 120);
+
+        var body = QuickBooksMapping.ItemBody(sku, new string('d', 5000), QuickBooksItemType.Service, "79");
+
+        Assert.Equal((100, sku, 4000), (body["Name"]!.GetValue<string>().Length, body["Sku"]!.GetValue<string>(), body["Description"]!.GetValue<string>().Length));
+        Assert.Equal(("Service", "79"), (body["Type"]!.GetValue<string>(), body["IncomeAccountRef"]!["value"]!.GetValue<string>()));
+    }
+
+    [Fact]
+    public void ItemBody_NoDescription_TheInvoicePathsBodyAsBefore()
+        => Assert.Equal("""{"Name":"JAM-250","Sku":"JAM-250","Type":"NonInventory","IncomeAccountRef":{"value":"79"}}""",
+            QuickBooksMapping.ItemBody("JAM-250", null, QuickBooksItemType.NonInventory, "79").ToJsonString());
+
+    [Theory]
+    [InlineData("""{"Id":"5","Description":"Jam","Active":true}""", "Jam", true, "")]
+    [InlineData("""{"Id":"5","Description":"Jam"}""", "Jam", null, "")]
+    [InlineData("""{"Id":"5","Description":"Jam","Active":true}""", null, false, "Active")]
+    [InlineData("""{"Id":"5","Active":false}""", "Jam", true, "Description,Active")]
+    [InlineData("""{"Id":"5","Description":"jam"}""", "Jam", true, "Description")]
+    public void ItemChanges_ItemAndProduct_OnlyWhatDiffers(string item, string? description, bool? active, string changed)
+    {
+        var changes = QuickBooksMapping.ItemChanges(JsonDocument.Parse(item).RootElement, description, active);
+
+        Assert.Equal(changed, string.Join(",", changes.Select(c => c.Key)));
+        if (changes["Active"] is { } a)
+        {
+            Assert.Equal(active, a.GetValue<bool>());
+        }
+    }
+
+    [Fact]
+    public void ItemQueries_SkuWithQuote_EscapedAndByIdIncludesInactive()
+    {
+        Assert.Equal(@"select * from Item where Sku = 'JAM\'S'", QuickBooksMapping.ItemQuery(QuickBooksItemMatch.Sku, "JAM'S"));
+        Assert.Equal("select * from Item where Name = 'JAM'", QuickBooksMapping.ItemQuery(QuickBooksItemMatch.Name, "JAM"));
+        Assert.Equal("select * from Item where Id = '17' and Active IN (true, false)", QuickBooksMapping.ItemByIdQuery("17"));
+    }
 }
