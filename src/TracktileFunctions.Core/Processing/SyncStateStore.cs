@@ -27,6 +27,30 @@ public sealed class SyncStateStore(LazyTable table, TimeProvider timeProvider)
     /// <summary>Table storage takes at most 100 actions in one transaction.</summary>
     private const int MaxTransactionActions = 100;
 
+    /// <summary>How many partitions the records of a sharded scope are spread over.</summary>
+    public const int ShardCount = 16;
+
+    /// <summary>
+    /// The product scopes, which the product batch reads and writes a page at a time: their records are spread over
+    /// <see cref="ShardCount"/> partitions by a hash of the key (the batch puts the products of one shard in a page). A
+    /// query with an <c>or</c> of row keys is a scan of its whole partition, so a page is read from a partition of a
+    /// 16th of the products, not of all of them.
+    /// </summary>
+    private static readonly HashSet<string> ShardedScopes = new([ErpProductConsumer.Scope, QuickBooks.QuickBooksItems.Scope], StringComparer.Ordinal);
+
+    /// <summary>The shard of <paramref name="key"/> (the same in every sharded scope): 0 to <see cref="ShardCount"/> - 1.</summary>
+    public static int ShardOf(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        Span<byte> hash = stackalloc byte[32];
+        System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(key), hash);
+        return System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(hash) % ShardCount;
+    }
+
+    /// <summary>The table partition of <paramref name="key"/>'s record in <paramref name="scope"/>: the scope, or for a sharded scope its shard's.</summary>
+    public static string PartitionOf(string scope, string key)
+        => ShardedScopes.Contains(scope) ? $"{scope}-{ShardOf(key):D2}" : scope;
+
 
     /// <summary>
     /// Runs <paramref name="body"/> holding the lock of one record, then saves the record it returns (and releases the
@@ -57,7 +81,7 @@ public sealed class SyncStateStore(LazyTable table, TimeProvider timeProvider)
         }
 
         var next = outcome.Next ?? locked;
-        next.PartitionKey = scope;
+        next.PartitionKey = PartitionOf(scope, key);
         next.RowKey = TableKeys.Escape(key);
         next.Key = key;
         next.LockedBy = null;
@@ -99,7 +123,7 @@ public sealed class SyncStateStore(LazyTable table, TimeProvider timeProvider)
         var pause = TimeSpan.FromMilliseconds(50);
         while (true)
         {
-            var current = await GetAsync(scope, key, cancellationToken).ConfigureAwait(false);
+            var current = await GetExactAsync(PartitionOf(scope, key), key, cancellationToken).ConfigureAwait(false);
             var now = timeProvider.GetUtcNow();
             if (current is { LockedBy: { } other, LockedUntil: { } until } && other != holder && until > now)
             {
@@ -114,7 +138,7 @@ public sealed class SyncStateStore(LazyTable table, TimeProvider timeProvider)
                 continue;
             }
 
-            var candidate = current ?? new SyncRecord(scope, key);
+            var candidate = current ?? await FromBeforeShardsAsync(scope, key, cancellationToken).ConfigureAwait(false) ?? new SyncRecord(scope, key);
             candidate.LockedBy = holder;
             candidate.LockedUntil = now + LockLease;
             try
@@ -214,18 +238,19 @@ public sealed class SyncStateStore(LazyTable table, TimeProvider timeProvider)
 
     /// <summary>The records of <paramref name="keys"/> in <paramref name="scope"/> that exist, by key (a few queries, not a read per key).</summary>
     public async Task<Dictionary<string, SyncRecord>> GetManyAsync(string scope, IEnumerable<string> keys, CancellationToken cancellationToken)
-        => (await table.GetManyAsync<SyncRecord>(scope, keys.Select(TableKeys.Escape), cancellationToken).ConfigureAwait(false))
-            .ToDictionary(r => r.Key, StringComparer.Ordinal);
+        => (await Task.WhenAll(keys.GroupBy(k => PartitionOf(scope, k), StringComparer.Ordinal)
+                .Select(partition => table.GetManyAsync<SyncRecord>(partition.Key, partition.Select(TableKeys.Escape), cancellationToken))).ConfigureAwait(false))
+            .SelectMany(found => found).ToDictionary(r => r.Key, StringComparer.Ordinal);
 
     /// <summary>
-    /// Submits one action per record, 100 to a transaction. A record whose action is refused (409, 412: someone else
+    /// Submits one action per record, 100 of one partition to a transaction. A record whose action is refused (409, 412: someone else
     /// wrote it) is left out and the rest submitted again; the others get their new ETag.
     /// </summary>
     /// <returns>The keys of the records left out (their <see cref="SyncRecord.ETag"/> is cleared).</returns>
     private async Task<List<string>> SubmitEachAsync(List<SyncRecord> records, Func<SyncRecord, TableTransactionAction> action, CancellationToken cancellationToken)
     {
         var refused = new List<string>();
-        foreach (var chunk in records.Chunk(MaxTransactionActions))
+        foreach (var chunk in records.GroupBy(r => r.PartitionKey, StringComparer.Ordinal).SelectMany(p => p.Chunk(MaxTransactionActions)))
         {
             var pending = chunk.ToList();
             while (pending.Count > 0)
@@ -259,14 +284,37 @@ public sealed class SyncStateStore(LazyTable table, TimeProvider timeProvider)
 
     /// <summary>The record for <paramref name="key"/> in <paramref name="scope"/>, or null.</summary>
     public async Task<SyncRecord?> GetAsync(string scope, string key, CancellationToken cancellationToken)
+        => await GetExactAsync(PartitionOf(scope, key), key, cancellationToken).ConfigureAwait(false)
+           ?? (ShardedScopes.Contains(scope) ? await GetExactAsync(scope, key, cancellationToken).ConfigureAwait(false) : null);
+
+    private async Task<SyncRecord?> GetExactAsync(string partition, string key, CancellationToken cancellationToken)
     {
         var found = await table.RunAsync(
-            t => t.GetEntityIfExistsAsync<SyncRecord>(scope, TableKeys.Escape(key), cancellationToken: cancellationToken),
+            t => t.GetEntityIfExistsAsync<SyncRecord>(partition, TableKeys.Escape(key), cancellationToken: cancellationToken),
             cancellationToken).ConfigureAwait(false);
         return found.HasValue ? found.Value : null;
     }
 
-    /// <summary>The first record of <paramref name="scope"/> whose <see cref="SyncRecord.TargetId"/> is <paramref name="targetId"/>, or null (a scan of one partition).</summary>
+    /// <summary>
+    /// A sharded scope's record as it was kept before shards (in the scope's own partition), as a new record for its
+    /// shard: taken over the first time it is locked. (A page's records are not looked for there: a product the batch
+    /// writes again after an upgrade starts afresh, which costs one write of the same version.)
+    /// </summary>
+    private async Task<SyncRecord?> FromBeforeShardsAsync(string scope, string key, CancellationToken cancellationToken)
+    {
+        if (!ShardedScopes.Contains(scope) || await GetExactAsync(scope, key, cancellationToken).ConfigureAwait(false) is not { } before)
+        {
+            return null;
+        }
+
+        before.PartitionKey = PartitionOf(scope, key);
+        before.ETag = default;
+        before.LockedBy = null;
+        before.LockedUntil = null;
+        return before;
+    }
+
+    /// <summary>The first record of <paramref name="scope"/> whose <see cref="SyncRecord.TargetId"/> is <paramref name="targetId"/>, or null (a scan of one partition; not for the sharded product scopes).</summary>
     public async Task<SyncRecord?> FindByTargetAsync(string scope, string targetId, CancellationToken cancellationToken)
         => await table.RunAsync(async t =>
         {
@@ -278,7 +326,7 @@ public sealed class SyncStateStore(LazyTable table, TimeProvider timeProvider)
             return null;
         }, cancellationToken).ConfigureAwait(false);
 
-    /// <summary>Every record of <paramref name="scope"/> (one partition): for small scopes only, such as the app's webhook registrations.</summary>
+    /// <summary>Every record of <paramref name="scope"/> (one partition): for small scopes only, such as the app's webhook registrations (not the sharded product scopes).</summary>
     public Task<List<SyncRecord>> ListAsync(string scope, CancellationToken cancellationToken)
         => table.RunAsync(async t =>
         {
@@ -293,7 +341,7 @@ public sealed class SyncStateStore(LazyTable table, TimeProvider timeProvider)
 
     /// <summary>Deletes the record of <paramref name="key"/> in <paramref name="scope"/>, if there is one.</summary>
     public Task DeleteAsync(string scope, string key, CancellationToken cancellationToken)
-        => table.RunAsync(t => t.DeleteEntityAsync(scope, TableKeys.Escape(key), Azure.ETag.All, cancellationToken), cancellationToken);
+        => table.RunAsync(t => t.DeleteEntityAsync(PartitionOf(scope, key), TableKeys.Escape(key), Azure.ETag.All, cancellationToken), cancellationToken);
 
     /// <summary>
     /// Saves <paramref name="record"/>: inserts it when its <see cref="SyncRecord.ETag"/> is empty, otherwise replaces
@@ -330,7 +378,7 @@ public sealed class SyncRecord : ITableEntity
     /// <summary>Creates a record for <paramref name="key"/> in <paramref name="scope"/>.</summary>
     public SyncRecord(string scope, string key)
     {
-        PartitionKey = scope;
+        PartitionKey = SyncStateStore.PartitionOf(scope, key);
         RowKey = TableKeys.Escape(key);
         Key = key;
     }

@@ -1,4 +1,3 @@
-using Azure;
 using Azure.Data.Tables;
 using TracktileFunctions.Storage;
 
@@ -6,9 +5,10 @@ namespace TracktileFunctions.Store;
 
 /// <summary>
 /// Tracktile product id <-> SKU, kept from the products the product batch reads (<see cref="StoreProductIndexConsumer"/>):
-/// web stores name products by SKU. One partition, two rows per product (<c>sku:X</c> and <c>product:Y</c>), written
-/// together in one transaction; a SKU that moved to another product is re-pointed, and a product whose SKU changed
-/// loses its old one.
+/// web stores name products by SKU. One partition, two rows per product: <c>product:Y</c> (its SKU, empty when it has
+/// none) and <c>sku:X</c> (the product that has it). The batch writes a page's rows without reading any (one transaction
+/// per 100 rows), so a row can be left behind: the SKU a product had before, the product a SKU moved away from. Every
+/// read therefore checks the pair: a SKU names a product only while that product's row names the SKU back.
 /// </summary>
 public sealed class ProductSkuIndex(LazyTable table)
 {
@@ -16,148 +16,86 @@ public sealed class ProductSkuIndex(LazyTable table)
     public const string TableName = "productskus";
 
     private const string Partition = "index";
+    private const string SkuPrefix = "sku:";
+    private const string ProductPrefix = "product:";
 
     /// <summary>The Tracktile product id of <paramref name="sku"/>, or null.</summary>
     public async Task<string?> ProductOfAsync(string sku, CancellationToken cancellationToken)
-        => (await GetAsync("sku:" + sku, cancellationToken).ConfigureAwait(false))?.GetString("Value");
+        => await GetAsync(SkuPrefix + sku, cancellationToken).ConfigureAwait(false) is { } productId
+           && await GetAsync(ProductPrefix + productId, cancellationToken).ConfigureAwait(false) == sku
+            ? productId
+            : null;
 
     /// <summary>The SKU of Tracktile product <paramref name="productId"/>: empty when the product is known to have none, null when it is not indexed yet.</summary>
     public async Task<string?> SkuOfAsync(string productId, CancellationToken cancellationToken)
-        => (await GetAsync("product:" + productId, cancellationToken).ConfigureAwait(false))?.GetString("Value");
+        => await GetAsync(ProductPrefix + productId, cancellationToken).ConfigureAwait(false) switch
+        {
+            null => null,
+            "" => "",
+            // Its SKU moved to another product since: this product's own new version is not indexed yet.
+            var sku => await GetAsync(SkuPrefix + sku, cancellationToken).ConfigureAwait(false) == productId ? sku : null,
+        };
 
     /// <summary>Every indexed SKU with its product, for the stock repair.</summary>
     public Task<List<(string Sku, string ProductId)>> AllAsync(CancellationToken cancellationToken)
         => table.RunAsync(async t =>
         {
-            var all = new List<(string Sku, string ProductId)>();
+            var skus = new Dictionary<string, string>(StringComparer.Ordinal);
+            var products = new Dictionary<string, string>(StringComparer.Ordinal);
             await foreach (var row in t.QueryAsync<TableEntity>(e => e.PartitionKey == Partition, cancellationToken: cancellationToken).ConfigureAwait(false))
             {
-                if (row.GetString("Sku") is { } sku && row.GetString("Value") is { } productId)
+                // (Rows written before pages carry no Key: their short keys are escaped reversibly.)
+                if ((row.GetString("Key") ?? Uri.UnescapeDataString(row.RowKey)) is var key && row.GetString("Value") is { } value)
                 {
-                    all.Add((sku, productId));
+                    (key.StartsWith(SkuPrefix, StringComparison.Ordinal) ? skus : products)[key[(key.IndexOf(':', StringComparison.Ordinal) + 1)..]] = value;
                 }
             }
 
-            return all;
+            return skus.Where(s => products.GetValueOrDefault(s.Value) == s.Key).Select(s => (s.Key, s.Value)).ToList();
         }, cancellationToken);
 
     /// <summary>Records <paramref name="productId"/>'s SKU (null or empty: it has none any more).</summary>
-    /// <returns>What changed, for the logs.</returns>
+    /// <returns>What it recorded, for the logs.</returns>
     public async Task<string> SetAsync(string productId, string? sku, CancellationToken cancellationToken)
         => (await SetManyAsync([(productId, sku)], cancellationToken).ConfigureAwait(false))[0];
 
     /// <summary>
-    /// Records the SKUs of a page of products, in order (a later entry for a product wins): the rows they touch are
-    /// read in a few queries, the changes worked out in memory, and written in one transaction per 100 rows.
+    /// Records the SKUs of a page of products, in order (a later entry for a product or a SKU wins), in one transaction
+    /// per 100 rows and without reading: rows this leaves behind are told apart by the reads (see the class).
     /// </summary>
-    /// <returns>What changed for each entry, in order.</returns>
+    /// <returns>What it recorded for each entry, in order.</returns>
     public async Task<IReadOnlyList<string>> SetManyAsync(IReadOnlyList<(string ProductId, string? Sku)> entries, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(entries);
-        var wanted = entries.Select(e => (e.ProductId, Sku: string.IsNullOrEmpty(e.Sku) ? null : e.Sku)).ToList();
-
-        // The rows as stored (null: none), then as they will be: the product rows first, the SKU rows of the SKUs that move.
-        var rows = new Dictionary<string, string?>(StringComparer.Ordinal);
-        await ReadAsync(wanted.Select(e => "product:" + e.ProductId)).ConfigureAwait(false);
-        await ReadAsync(wanted.Where(e => e.Sku is not null && rows["product:" + e.ProductId] != e.Sku).Select(e => "sku:" + e.Sku)).ConfigureAwait(false);
-        var stored = new Dictionary<string, string?>(rows, StringComparer.Ordinal);
-
-        var outcomes = new string[wanted.Count];
-        for (var i = 0; i < wanted.Count; i++)
+        var rows = new Dictionary<string, string>(StringComparer.Ordinal);
+        var outcomes = new string[entries.Count];
+        for (var i = 0; i < entries.Count; i++)
         {
-            var (productId, sku) = wanted[i];
-            var productRow = "product:" + productId;
-            var had = rows[productRow];
-            var old = had is { Length: > 0 } ? had : null;
-            if (had is not null && old == sku)
+            var (productId, sku) = entries[i];
+            sku = string.IsNullOrEmpty(sku) ? null : sku;
+            rows[ProductPrefix + productId] = sku ?? ""; // known, without SKU: web stores and warehouses skip its movements instead of waiting for an entry
+            if (sku is not null)
             {
-                outcomes[i] = $"unchanged: product {productId} has SKU {sku ?? "(none)"}";
-                continue;
+                rows[SkuPrefix + sku] = productId;
             }
 
-            if (old is not null)
-            {
-                rows["sku:" + old] = null;
-            }
-
-            if (sku is null)
-            {
-                rows[productRow] = ""; // known, without SKU: web stores and warehouses skip its movements instead of waiting for an entry
-            }
-            else
-            {
-                // A SKU that moved here from another product: that product no longer has it (a SKU names one product).
-                if (rows.GetValueOrDefault("sku:" + sku) is { } previous && previous != productId)
-                {
-                    rows["product:" + previous] = null;
-                }
-
-                rows["sku:" + sku] = productId;
-                rows[productRow] = sku;
-            }
-
-            outcomes[i] = $"product {productId}: SKU {old ?? "(none)"} -> {sku ?? "(none)"}";
+            outcomes[i] = $"product {productId}: SKU {sku ?? "(none)"}";
         }
 
-        // What differs from what was read (a row that was not read, e.g. the product a SKU moved away from, is written as it is now).
-        var actions = rows.Where(r => !stored.TryGetValue(r.Key, out var before) || before != r.Value).Select(r => r.Value is null
-            ? new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(Partition, TableKeys.Escape(r.Key)), ETag.All)
-            : new TableTransactionAction(TableTransactionActionType.UpsertReplace, Row(r.Key, r.Value))).ToList();
-        foreach (var chunk in actions.Chunk(100))
+        foreach (var chunk in rows.Chunk(100))
         {
-            await SubmitAsync(chunk, cancellationToken).ConfigureAwait(false);
+            var actions = chunk.Select(r => new TableTransactionAction(TableTransactionActionType.UpsertReplace,
+                new TableEntity(Partition, TableKeys.Escape(r.Key)) { ["Key"] = r.Key, ["Value"] = r.Value }));
+            await table.RunAsync(t => t.SubmitTransactionAsync(actions, cancellationToken), cancellationToken).ConfigureAwait(false);
         }
 
         return outcomes;
-
-        async Task ReadAsync(IEnumerable<string> keys)
-        {
-            var missing = keys.Where(k => !rows.ContainsKey(k)).Distinct(StringComparer.Ordinal).ToDictionary(TableKeys.Escape, StringComparer.Ordinal);
-            foreach (var key in missing.Values)
-            {
-                rows[key] = null;
-            }
-
-            foreach (var row in await table.GetManyAsync<TableEntity>(Partition, missing.Keys, cancellationToken).ConfigureAwait(false))
-            {
-                rows[missing[row.RowKey]] = row.GetString("Value");
-            }
-        }
     }
 
-    private static TableEntity Row(string key, string value)
-        => key.StartsWith("sku:", StringComparison.Ordinal)
-            ? new TableEntity(Partition, TableKeys.Escape(key)) { ["Value"] = value, ["Sku"] = key["sku:".Length..] }
-            : new TableEntity(Partition, TableKeys.Escape(key)) { ["Value"] = value };
-
-    private async Task SubmitAsync(TableTransactionAction[] actions, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await table.RunAsync(t => t.SubmitTransactionAsync(actions, cancellationToken), cancellationToken).ConfigureAwait(false);
-        }
-        catch (TableTransactionFailedException ex) when (ex.Status == 404)
-        {
-            // A row to delete was gone already (another writer): apply each action alone, a missing row being deleted already.
-            foreach (var action in actions)
-            {
-                var entity = (TableEntity)action.Entity;
-                if (action.ActionType == TableTransactionActionType.Delete)
-                {
-                    await table.RunAsync(t => t.DeleteEntityAsync(entity.PartitionKey, entity.RowKey, ETag.All, cancellationToken), cancellationToken).ConfigureAwait(false);
-                }
-                else
-                {
-                    await table.RunAsync(t => t.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken), cancellationToken).ConfigureAwait(false);
-                }
-            }
-        }
-    }
-
-    private async Task<TableEntity?> GetAsync(string key, CancellationToken cancellationToken)
+    private async Task<string?> GetAsync(string key, CancellationToken cancellationToken)
     {
         var found = await table.RunAsync(
             t => t.GetEntityIfExistsAsync<TableEntity>(Partition, TableKeys.Escape(key), cancellationToken: cancellationToken), cancellationToken).ConfigureAwait(false);
-        return found.HasValue ? found.Value : null;
+        return found.HasValue ? found.Value!.GetString("Value") : null;
     }
 }

@@ -107,14 +107,15 @@ public sealed partial class ProductSyncService(
 
     /// <summary>
     /// Groups the streamed products into pages of <see cref="ProductSyncOptions.PageSize"/>, or fewer where more would
-    /// not fit one queue message (a product too large for one on its own is a page of one, claim-checked).
+    /// not fit one queue message (a product too large for one on its own is a page of one, claim-checked). A page holds
+    /// the products of one sync-state shard (<see cref="SyncStateStore.ShardOf"/>), so its targets read and write its
+    /// state in one small partition: at most one open page per shard waits to be filled.
     /// </summary>
     private async IAsyncEnumerable<HandOffPage> PagesAsync(
         IAsyncEnumerable<JsonElement> products, DateTimeOffset startedAt, bool full, HandOffCounts counts,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var page = new List<(string EventId, ReadOnlyMemory<byte> Json)>(_options.PageSize);
-        var bytes = 0;
+        var open = new Dictionary<int, (List<(string EventId, ReadOnlyMemory<byte> Json)> Products, int Bytes)>();
         var number = 0;
         await foreach (var product in products.WithCancellation(cancellationToken).ConfigureAwait(false))
         {
@@ -125,20 +126,31 @@ public sealed partial class ProductSyncService(
                 && product.TryGetProperty(_products.ModifiedAtProperty, out var m) && m.TryGetDateTimeOffset(out var parsed) ? parsed : null;
             var eventId = ProductPage.VersionId(id, modifiedAt, json, startedAt, full);
             var size = json.Length + eventId.Length + PerProductBytes;
-            if (page.Count > 0 && (page.Count >= _options.PageSize || bytes + size > PageBudgetBytes))
+            var shard = SyncStateStore.ShardOf(id ?? "");
+            var (page, bytes) = open.TryGetValue(shard, out var o) ? o : ([], 0);
+            if (page.Count > 0 && bytes + size > PageBudgetBytes)
             {
                 yield return new HandOffPage(PageId(startedAt, ++number), ProductPage.Encode(page, full), page.Count);
-                page.Clear();
-                bytes = 0;
+                (page, bytes) = ([], 0);
             }
 
             page.Add((eventId, json));
             bytes += size;
+            if (page.Count >= _options.PageSize)
+            {
+                yield return new HandOffPage(PageId(startedAt, ++number), ProductPage.Encode(page, full), page.Count);
+                (page, bytes) = ([], 0);
+            }
+
+            open[shard] = (page, bytes);
         }
 
-        if (page.Count > 0)
+        foreach (var (_, (page, _)) in open.OrderBy(p => p.Key))
         {
-            yield return new HandOffPage(PageId(startedAt, ++number), ProductPage.Encode(page, full), page.Count);
+            if (page.Count > 0)
+            {
+                yield return new HandOffPage(PageId(startedAt, ++number), ProductPage.Encode(page, full), page.Count);
+            }
         }
     }
 

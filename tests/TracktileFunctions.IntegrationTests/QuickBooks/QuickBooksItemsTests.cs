@@ -34,16 +34,17 @@ public sealed class QuickBooksItemsTests(AzuriteFixture azurite, ITestOutputHelp
 
         await SyncAsync();
 
-        Assert.Equal(4, State.CallsTo("POST", BatchPath).Count); // 30 + 15: a query batch and a write batch each
+        var chunks = ProductShards.Chunks(["prod_jam", "prod_honey", .. Ids.Take(43)], QuickBooksClient.MaxBatchItems);
+        Assert.Equal(2 * chunks, State.CallsTo("POST", BatchPath).Count); // a query batch and a write batch per 30 of a page
         var ran = State.QuickBooksBatchItems;
         Assert.Equal((45, 45), (ran.Count(i => i.Operation == "query"), ran.Count(i => i is { Operation: "create", Entity: "Item", Succeeded: true })));
         var items = State.QuickBooksItems;
         Assert.Equal(45, items.Count);
         var jam = Assert.Single(items, i => i["Sku"]!.GetValue<string>() == "JAM-250");
         Assert.Equal(("JAM-250", "Strawberry jam 250 g", "NonInventory"), (jam["Name"]!.GetValue<string>(), jam["Description"]!.GetValue<string>(), jam["Type"]!.GetValue<string>()));
-        var links = await App.GetRequiredService<SyncStateStore>().GetManyAsync(QuickBooksItems.Scope, ["prod_jam", "prod_honey", "prod_042"], CancellationToken.None);
+        var links = await App.GetRequiredService<SyncStateStore>().GetManyAsync(QuickBooksItems.Scope, ["prod_jam", "prod_honey", Ids[42]], CancellationToken.None);
         Assert.Equal(jam["Id"]!.GetValue<string>(), links["prod_jam"].TargetId);
-        Assert.Equal(items.Single(i => i["Sku"]!.GetValue<string>() == "SKU-042")["Id"]!.GetValue<string>(), links["prod_042"].TargetId);
+        Assert.Equal(items.Single(i => i["Sku"]!.GetValue<string>() == "SKU-042")["Id"]!.GetValue<string>(), links[Ids[42]].TargetId);
         Assert.Empty(await FailuresAsync(QueueNames.QuickBooksProducts));
 
         // The invoice finds both of its items linked: no item query, no item create.
@@ -65,7 +66,7 @@ public sealed class QuickBooksItemsTests(AzuriteFixture azurite, ITestOutputHelp
         var item = State.QuickBooksItems.Single(i => i["Sku"]!.GetValue<string>() == "SKU-001");
         State.EditQuickBooksItem(item["Id"]!.GetValue<string>(), new JsonObject { ["UnitPrice"] = 7.5m }); // a person sets the price
 
-        State.SeedProducts(new TracktileProduct("prod_001", "SKU-001", "Product 1, new recipe", "kg", true, Base.AddHours(1)));
+        State.SeedProducts(new TracktileProduct(Ids[1], "SKU-001", "Product 1, new recipe", "kg", true, Base.AddHours(1)));
         var ranBefore = State.QuickBooksBatchItems.Count;
         await SyncAsync(since: Base);
 
@@ -114,7 +115,7 @@ public sealed class QuickBooksItemsTests(AzuriteFixture azurite, ITestOutputHelp
         await ConnectAsync();
         var named = State.SeedQuickBooksItem("SKU-002"); // made by hand: named like the SKU, without a Sku
         var tooLong = new string('L', 120); // QuickBooks keeps at most 100 characters of a Sku
-        State.SeedProducts([.. Products(4).Select(p => p.Id == "prod_001" ? p with { Sku = tooLong } : p)]);
+        State.SeedProducts([.. Products(4).Select(p => p.Id == Ids[1] ? p with { Sku = tooLong } : p)]);
         await StartFunctionAsync(nameof(QuickBooksProductsFunction));
 
         await SyncAsync();
@@ -124,10 +125,10 @@ public sealed class QuickBooksItemsTests(AzuriteFixture azurite, ITestOutputHelp
         Assert.Equal(3, items.Count); // two made, and the seeded one (found by its name)
         Assert.DoesNotContain(items, i => i["Sku"]?.GetValue<string>() == tooLong);
         Assert.Equal("Product 2", items.Single(i => i["Id"]!.GetValue<string>() == named)["Description"]!.GetValue<string>());
-        Assert.Equal(named, (await App.GetRequiredService<SyncStateStore>().GetAsync(QuickBooksItems.Scope, "prod_002", CancellationToken.None))!.TargetId);
+        Assert.Equal(named, (await App.GetRequiredService<SyncStateStore>().GetAsync(QuickBooksItems.Scope, Ids[2], CancellationToken.None))!.TargetId);
         Assert.Contains(State.QuickBooksBatchItems, i => i is { Operation: "create", FaultCode: QuickBooksApiException.DuplicateName });
         var poisoned = Assert.Single(await FailuresAsync(QueueNames.QuickBooksProducts), f => f.GetBoolean("Poisoned") == true);
-        Assert.Equal($"prod_001@{Base.AddMinutes(1).UtcDateTime:O}", poisoned.GetString("EventId"));
+        Assert.Equal($"{Ids[1]}@{Base.AddMinutes(1).UtcDateTime:O}", poisoned.GetString("EventId"));
         Assert.Contains("QuickBooks answered 400", poisoned.GetString("Reason"), StringComparison.Ordinal);
     }
 
@@ -171,8 +172,11 @@ public sealed class QuickBooksItemsTests(AzuriteFixture azurite, ITestOutputHelp
         Assert.Equal(0, State.QuickBooksBatchThrottledCount);
     }
 
+    /// <summary>Product ids of one shard: the batch hands them off in one page.</summary>
+    private static readonly IReadOnlyList<string> Ids = ProductShards.SameShard("prod_", 60);
+
     private static IEnumerable<TracktileProduct> Products(int count)
-        => Enumerable.Range(0, count).Select(i => new TracktileProduct($"prod_{i:D3}", $"SKU-{i:D3}", $"Product {i}", "kg", true, Base.AddMinutes(i)));
+        => Enumerable.Range(0, count).Select(i => new TracktileProduct(Ids[i], $"SKU-{i:D3}", $"Product {i}", "kg", true, Base.AddMinutes(i)));
 
     /// <summary>Runs the product batch (from the watermark, or a backfill from <paramref name="since"/>) and waits for the items' queue to drain.</summary>
     private async Task SyncAsync(DateTimeOffset? since = null)

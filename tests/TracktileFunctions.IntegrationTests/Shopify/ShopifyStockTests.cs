@@ -189,6 +189,6 @@ public sealed class ShopifyStockTests(AzuriteFixture azurite, ITestOutputHelper 
         await DrainedAsync(QueueNames.StoreProducts);
         var index = App.GetRequiredService<ProductSkuIndex>();
         Assert.Equal(("prod_jam", "HONEY-500"), (await index.ProductOfAsync("JAM-250", CancellationToken.None), await index.SkuOfAsync("prod_honey", CancellationToken.None)));
-        Assert.Equal(1, await Azurite.MessageCountAsync(QueueNames.TracktileProducts)); // the ERP's copy of the page, untouched
+        Assert.Equal(ProductShards.Pages(["prod_jam", "prod_honey"], 100), await Azurite.MessageCountAsync(QueueNames.TracktileProducts)); // the ERP's copies of the pages, untouched
     }
 }

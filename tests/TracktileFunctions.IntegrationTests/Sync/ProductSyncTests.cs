@@ -90,8 +90,9 @@ public sealed class ProductSyncTests(AzuriteFixture azurite, ITestOutputHelper o
 
         Assert.True(result.Succeeded);
         Assert.Equal((95, 95, 0), (result.Seen, result.HandedOff, result.Failed));
-        Assert.Equal(24, result.Pages); // 4 to a page
-        Assert.Equal(24, await Azurite.MessageCountAsync(Queue));
+        var handedOff = ProductShards.Pages(Enumerable.Range(0, 95).Select(i => $"prod_{i:D4}"), 4); // 4 to a page, a page per shard
+        Assert.Equal(handedOff, result.Pages);
+        Assert.Equal(handedOff, await Azurite.MessageCountAsync(Queue));
         Assert.Equal(95, (await QueuedProductIdsAsync()).Count);
         var pages = State.CallsTo("GET", "/tracktile/products").Count;
         // Offset pages re-read the last product of the page before (to check nothing shifted): 10 + 9 * 9 + 4.
@@ -346,7 +347,8 @@ public sealed class ProductSyncTests(AzuriteFixture azurite, ITestOutputHelper o
         var reply = Assert.IsType<ContentResult>(await ActivatorUtilities.CreateInstance<ProductSyncHttpFunction>(App).RunAsync(context.Request, CancellationToken.None));
 
         Assert.Equal(202, reply.StatusCode);
-        await Eventually.UntilAsync(async () => await Azurite.MessageCountAsync(Queue) == 2, Timeout, "products since 00:05 are handed off (7, 4 to a page)");
+        var pages = ProductShards.Pages(Enumerable.Range(5, 7).Select(i => $"prod_{i:D4}"), 4);
+        await Eventually.UntilAsync(async () => await Azurite.MessageCountAsync(Queue) == pages, Timeout, "products since 00:05 are handed off (7, 4 to a page)");
         Assert.Equal(7, (await QueuedProductIdsAsync()).Count);
         Assert.Contains("modifiedSince=2024-01-01T00%3A05%3A00.000Z", State.CallsTo("GET", "/tracktile/products")[0].Query, StringComparison.Ordinal);
     }
