@@ -122,10 +122,11 @@ public sealed class BusinessCentralProductTests(AzuriteFixture azurite, ITestOut
     [Fact]
     public async Task ProductBatch_OneItemRefusedInsideTheBatch_OthersCreatedAndOnlyItPoisoned()
     {
+        var ids = ProductShards.SameShard("prod_", 3); // one page, one batch
         State.SeedProducts(
-            new TracktileProduct("prod_1", "flour-25", "Flour 25 kg", "kg", true, Base),
-            new TracktileProduct("prod_2", "sugar-10", "Sugar 10 kg", "kg", true, Base.AddMinutes(1)),
-            new TracktileProduct("prod_3", "salt-1", "Salt 1 kg", "kg", true, Base.AddMinutes(2)));
+            new TracktileProduct(ids[0], "flour-25", "Flour 25 kg", "kg", true, Base),
+            new TracktileProduct(ids[1], "sugar-10", "Sugar 10 kg", "kg", true, Base.AddMinutes(1)),
+            new TracktileProduct(ids[2], "salt-1", "Salt 1 kg", "kg", true, Base.AddMinutes(2)));
         State.AddFault(FaultRule.Error("POST", $"{BcPath}/items", 400, times: 1)); // the first create of the batch
         await StartFunctionAsync("ProductUpsertFunction");
 
@@ -135,7 +136,7 @@ public sealed class BusinessCentralProductTests(AzuriteFixture azurite, ITestOut
 
         Assert.Equal(["SALT-1", "SUGAR-10"], State.BcItems.Select(i => i.Number).Order(StringComparer.Ordinal));
         var failure = Assert.Single(await FailuresAsync(QueueNames.TracktileProducts));
-        Assert.StartsWith("prod_1@", failure.GetString("EventId"), StringComparison.Ordinal);
+        Assert.StartsWith(ids[0] + "@", failure.GetString("EventId"), StringComparison.Ordinal);
         Assert.Contains("400", failure.GetString("Reason"), StringComparison.Ordinal);
     }
 }
