@@ -12,7 +12,7 @@ namespace TracktileFunctions.Operations;
 /// (recording costs no storage operation) and written to the table <c>operations</c> at most once per flush interval,
 /// one row per subject and instance, so every instance's view is read back together.
 /// </summary>
-public sealed class ActivityLog(LazyTable table, TimeProvider timeProvider, OperationsOptions options)
+public sealed class ActivityLog(LazyTable table, TimeProvider timeProvider, OperationsOptions options) : IDisposable
 {
     /// <summary>The table's name.</summary>
     public const string TableName = "operations";
@@ -100,6 +100,9 @@ public sealed class ActivityLog(LazyTable table, TimeProvider timeProvider, Oper
         }, cancellationToken).ConfigureAwait(false);
         return merged;
     }
+
+    /// <inheritdoc />
+    public void Dispose() => _flushing.Dispose();
 
     private sealed class Subject
     {
