@@ -12,6 +12,7 @@ using TracktileFunctions.Erp;
 using TracktileFunctions.RestErp;
 using TracktileFunctions.Http;
 using TracktileFunctions.Messaging;
+using TracktileFunctions.Operations;
 using TracktileFunctions.Processing;
 using TracktileFunctions.QuickBooks;
 using TracktileFunctions.Storage;
@@ -50,6 +51,12 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<ISecretStore>(sp => sp.GetRequiredService<IOptions<SecretStoreOptions>>().Value.KeyVaultUri is { Length: > 0 } vault
             ? new KeyVaultSecretStore(new Azure.Security.KeyVault.Secrets.SecretClient(new Uri(vault), sp.GetRequiredService<StorageClientFactory>().Credential))
             : new TableSecretStore(Table(sp, TableSecretStore.TableName)));
+
+        // What the status page shows: outcomes seen by this instance, written to a table now and then.
+        services.AddOptions<OperationsOptions>().BindConfiguration(OperationsOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<OperationsOptions>>().Value);
+        services.AddSingleton(sp => new ActivityLog(Table(sp, ActivityLog.TableName), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<OperationsOptions>()));
+        services.AddHostedService<ActivityFlusher>();
 
         // Webhook ingress.
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<WebhookSourceOptions>, WebhookSourceOptionsValidator>());
