@@ -2,11 +2,13 @@ using System.Net;
 using Azure.Core.Pipeline;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
 using Polly;
 using TracktileFunctions.Erp;
 using TracktileFunctions.Http;
+using TracktileFunctions.Operations;
 
 namespace TracktileFunctions.BusinessCentral;
 
@@ -57,6 +59,11 @@ public static class BusinessCentralServiceCollectionExtensions
         services.AddTransient<BusinessCentralCustomerConsumer>();
         services.AddTransient<BusinessCentralSubscriptions>();
         services.AddTransient<BusinessCentralReconciliation>();
+        if (isTheErp)
+        {
+            services.TryAddEnumerable(ServiceDescriptor.Singleton<IConnectionCheck, BusinessCentralConnectionCheck>());
+        }
+
         return services;
     }
 }

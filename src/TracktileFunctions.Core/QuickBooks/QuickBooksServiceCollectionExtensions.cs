@@ -1,9 +1,11 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
 using TracktileFunctions.Accounting;
 using TracktileFunctions.Http;
+using TracktileFunctions.Operations;
 using TracktileFunctions.Processing;
 using TracktileFunctions.Store;
 using TracktileFunctions.Sync;
@@ -91,6 +93,12 @@ public static class QuickBooksServiceCollectionExtensions
         services.AddTransient<QuickBooksEventConsumer>();
         services.AddTransient<QuickBooksReconciliation>();
         services.AddTransient<QuickBooksConnect>();
+        if (!string.IsNullOrWhiteSpace(configuration[$"{QuickBooksOptions.SectionName}:{nameof(QuickBooksOptions.ClientId)}"]))
+        {
+            // On as QuickBooksOptions.Enabled decides: the status page lists its connection.
+            services.TryAddEnumerable(ServiceDescriptor.Singleton<IConnectionCheck, QuickBooksConnectionCheck>());
+        }
+
         return services;
     }
 }

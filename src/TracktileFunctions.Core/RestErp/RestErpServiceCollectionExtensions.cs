@@ -1,9 +1,11 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
 using TracktileFunctions.Erp;
 using TracktileFunctions.Http;
+using TracktileFunctions.Operations;
 using TracktileFunctions.Webhooks;
 
 namespace TracktileFunctions.RestErp;
@@ -55,6 +57,7 @@ public static class RestErpServiceCollectionExtensions
             .AddStandardResilienceHandler()
             .Configure((options, sp) => sp.GetRequiredService<IOptions<RestErpOptions>>().Value.Resilience.ApplyTo(options));
         services.AddTransient<IErp>(sp => sp.GetRequiredService<RestErpClient>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IConnectionCheck, RestErpConnectionCheck>());
         return services;
     }
 }

@@ -1,8 +1,10 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
 using TracktileFunctions.Http;
+using TracktileFunctions.Operations;
 using TracktileFunctions.Processing;
 using TracktileFunctions.Store;
 using TracktileFunctions.Warehouse;
@@ -62,6 +64,13 @@ public static class ShipHeroServiceCollectionExtensions
         services.AddTransient<ShipHeroEventConsumer>();
         services.AddTransient<ShipHeroWebhookRegistration>();
         services.AddTransient<ShipHeroReconciliation>();
+        if (!string.IsNullOrWhiteSpace(configuration[$"{ShipHeroOptions.SectionName}:{nameof(ShipHeroOptions.Username)}"])
+            || !string.IsNullOrWhiteSpace(configuration[$"{ShipHeroOptions.SectionName}:{nameof(ShipHeroOptions.RefreshToken)}"]))
+        {
+            // On as ShipHeroOptions.Enabled decides: the status page lists its connection.
+            services.TryAddEnumerable(ServiceDescriptor.Singleton<IConnectionCheck, ShipHeroConnectionCheck>());
+        }
+
         return services;
     }
 }

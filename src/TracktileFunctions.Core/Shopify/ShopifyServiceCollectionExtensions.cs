@@ -1,8 +1,10 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using TracktileFunctions.Operations;
 using TracktileFunctions.Processing;
 using TracktileFunctions.Store;
 using TracktileFunctions.Tracktile;
@@ -55,6 +57,13 @@ public static class ShopifyServiceCollectionExtensions
             sp.GetRequiredService<IOptions<ShopifyOptions>>().Value.Stock.RepairApplies, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<StoreStockRepair>>()));
         services.AddTransient<ShopifyOrderReconciliation>();
         services.AddTransient<ShopifySubscriptions>();
+        if (configuration.GetSection($"{ShopifyOptions.SectionName}:{nameof(ShopifyOptions.Shops)}").GetChildren()
+            .Any(shop => !string.IsNullOrWhiteSpace(shop[nameof(ShopifyShopOptions.Domain)])))
+        {
+            // On as ShopifyOptions.Enabled decides: the status page lists its connection.
+            services.TryAddEnumerable(ServiceDescriptor.Singleton<IConnectionCheck, ShopifyConnectionCheck>());
+        }
+
         return services;
     }
 }
