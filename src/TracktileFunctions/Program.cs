@@ -5,4 +5,5 @@ using TracktileFunctions;
 var builder = FunctionsApplication.CreateBuilder(args);
 builder.ConfigureFunctionsWebApplication();
 builder.Services.AddTracktileFunctions(builder.Configuration);
+builder.Services.AddAppOpenTelemetry(builder.Configuration); // docs/telemetry.md
 builder.Build().Run();

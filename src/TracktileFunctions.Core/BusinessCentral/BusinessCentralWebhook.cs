@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TracktileFunctions.Messaging;
+using TracktileFunctions.Operations;
 using TracktileFunctions.Processing;
 using TracktileFunctions.Webhooks;
 
@@ -18,7 +19,7 @@ namespace TracktileFunctions.BusinessCentral;
 /// so a notification whose clientState is ours is never answered 4xx: it is queued, or answered 503 to be sent again.
 /// </summary>
 public sealed partial class BusinessCentralWebhook(
-    EventPublisher publisher, IOptions<BusinessCentralOptions> options, TimeProvider timeProvider, ILogger<BusinessCentralWebhook> logger)
+    EventPublisher publisher, IOptions<BusinessCentralOptions> options, TimeProvider timeProvider, ILogger<BusinessCentralWebhook> logger, ActivityLog activityLog)
 {
     /// <summary>The source name of Business Central's events.</summary>
     public const string Source = "businesscentral";
@@ -29,7 +30,10 @@ public sealed partial class BusinessCentralWebhook(
     private readonly BusinessCentralOptions _options = options.Value;
 
     /// <summary>Answers a handshake, or queues a notification's entries.</summary>
-    public async Task<HttpReply> ReceiveAsync(string? validationToken, long? contentLength, Stream body, CancellationToken cancellationToken)
+    public Task<HttpReply> ReceiveAsync(string? validationToken, long? contentLength, Stream body, CancellationToken cancellationToken)
+        => WebhookOutcomes.ReceiveAsync(Source, activityLog, () => ReceiveCoreAsync(validationToken, contentLength, body, cancellationToken), cancellationToken);
+
+    private async Task<HttpReply> ReceiveCoreAsync(string? validationToken, long? contentLength, Stream body, CancellationToken cancellationToken)
     {
         if (!_options.Enabled || _options.Webhook.ClientStates.Count == 0)
         {

@@ -6,7 +6,8 @@ namespace TracktileFunctions.Messaging;
 /// <summary>
 /// Writes and reads the queue message for one event: a small JSON record with the envelope fields and either the
 /// payload itself (as raw JSON, byte for byte) or, for a payload too large for a queue message, a claim-check
-/// reference to the blob that holds it.
+/// reference to the blob that holds it. The record may also carry the W3C trace context of the span that queued it
+/// (<c>traceparent</c>, <c>tracestate</c>); a message without them (written before they existed) reads the same.
 /// </summary>
 public static class EventMessageCodec
 {
@@ -18,9 +19,14 @@ public static class EventMessageCodec
 
     /// <summary>
     /// Room kept free in an inline message for the fields a delayed retry adds (<c>priorAttempts</c>,
-    /// <c>firstMessageId</c>), so a retry copy always fits where the first message did.
+    /// <c>firstMessageId</c>), so a retry copy always fits where the first message did. The trace context is not among
+    /// them: it is written in the first message (so the publisher's size check counts it) and a retry copy keeps the
+    /// same one, bounded by <see cref="MaxTraceFieldsBytes"/>.
     /// </summary>
     public const int RetryFieldsReserve = 256;
+
+    /// <summary>The most the trace context adds to a message: both fields with their names, quotes and commas.</summary>
+    public const int MaxTraceFieldsBytes = MessageTraceContext.TraceParentLength + MessageTraceContext.MaxTraceStateLength + 40;
 
     /// <summary>The record wraps the payload one level deeper than the receiver allows it to be.</summary>
     internal static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = EventEnvelope.MaxDepth + 1 };
@@ -37,6 +43,8 @@ public static class EventMessageCodec
     private static readonly JsonEncodedText PayloadBlobName = JsonEncodedText.Encode("payloadBlob");
     private static readonly JsonEncodedText PriorAttemptsName = JsonEncodedText.Encode("priorAttempts");
     private static readonly JsonEncodedText FirstMessageIdName = JsonEncodedText.Encode("firstMessageId");
+    private static readonly JsonEncodedText TraceParentName = JsonEncodedText.Encode("traceparent");
+    private static readonly JsonEncodedText TraceStateName = JsonEncodedText.Encode("tracestate");
 
     /// <summary>Writes a message that carries <paramref name="payload"/> inline (already validated JSON).</summary>
     /// <param name="source">The sender.</param>
@@ -44,8 +52,10 @@ public static class EventMessageCodec
     /// <param name="receivedAt">When the app accepted it.</param>
     /// <param name="payload">The payload.</param>
     /// <param name="priorAttempts">Attempts already made (a retry of part of an event); 0 for a first delivery.</param>
-    public static ReadOnlyMemory<byte> EncodeInline(string source, EventEnvelope envelope, DateTimeOffset receivedAt, ReadOnlySpan<byte> payload, int priorAttempts = 0)
-        => Encode(source, envelope, receivedAt, payload, payloadBlob: null, Retry(priorAttempts));
+    /// <param name="trace">The trace context to carry, if any.</param>
+    public static ReadOnlyMemory<byte> EncodeInline(
+        string source, EventEnvelope envelope, DateTimeOffset receivedAt, ReadOnlySpan<byte> payload, int priorAttempts = 0, MessageTraceContext? trace = null)
+        => Encode(source, envelope, receivedAt, payload, payloadBlob: null, Retry(priorAttempts), trace);
 
     /// <summary>Writes a message that points at the blob <paramref name="payloadBlob"/> holding the payload.</summary>
     /// <param name="source">The sender.</param>
@@ -53,15 +63,17 @@ public static class EventMessageCodec
     /// <param name="receivedAt">When the app accepted it.</param>
     /// <param name="payloadBlob">The blob holding the payload.</param>
     /// <param name="priorAttempts">Attempts already made (a retry of part of an event); 0 for a first delivery.</param>
-    public static ReadOnlyMemory<byte> EncodeClaimCheck(string source, EventEnvelope envelope, DateTimeOffset receivedAt, string payloadBlob, int priorAttempts = 0)
-        => Encode(source, envelope, receivedAt, default, payloadBlob, Retry(priorAttempts));
+    /// <param name="trace">The trace context to carry, if any.</param>
+    public static ReadOnlyMemory<byte> EncodeClaimCheck(
+        string source, EventEnvelope envelope, DateTimeOffset receivedAt, string payloadBlob, int priorAttempts = 0, MessageTraceContext? trace = null)
+        => Encode(source, envelope, receivedAt, default, payloadBlob, Retry(priorAttempts), trace);
 
     private static (int, string?)? Retry(int priorAttempts) => priorAttempts > 0 ? (priorAttempts, null) : null;
 
     /// <summary>
     /// The same record again, with the attempts made so far and the id of the queue message it was first delivered in
     /// (a retry after a delay is a new queue message; <see cref="DecodedEventMessage.PriorAttempts"/> 0 starts afresh,
-    /// as a replay from poison does).
+    /// as a replay from poison does). The trace context stays the original one, so a retry continues the event's trace.
     /// </summary>
     public static ReadOnlyMemory<byte> Reencode(DecodedEventMessage message, int priorAttempts, string? firstMessageId)
     {
@@ -69,13 +81,13 @@ public static class EventMessageCodec
         var envelope = new EventEnvelope(message.EventId, message.Kind, message.EventTime);
         var retry = priorAttempts > 0 ? (priorAttempts, firstMessageId) : ((int, string?)?)null;
         return message.Payload is { } payload
-            ? Encode(message.Source, envelope, message.ReceivedAt, System.Text.Encoding.UTF8.GetBytes(payload.GetRawText()), null, retry)
-            : Encode(message.Source, envelope, message.ReceivedAt, default, message.PayloadBlob, retry);
+            ? Encode(message.Source, envelope, message.ReceivedAt, System.Text.Encoding.UTF8.GetBytes(payload.GetRawText()), null, retry, message.Trace)
+            : Encode(message.Source, envelope, message.ReceivedAt, default, message.PayloadBlob, retry, message.Trace);
     }
 
     private static ReadOnlyMemory<byte> Encode(
         string source, EventEnvelope envelope, DateTimeOffset receivedAt, ReadOnlySpan<byte> payload, string? payloadBlob,
-        (int PriorAttempts, string? FirstMessageId)? retry)
+        (int PriorAttempts, string? FirstMessageId)? retry, MessageTraceContext? trace)
     {
         var buffer = new ArrayBufferWriter<byte>(payload.Length + 256);
         using (var writer = new Utf8JsonWriter(buffer))
@@ -90,6 +102,15 @@ public static class EventMessageCodec
             }
 
             writer.WriteString(ReceivedAtName, receivedAt);
+            if (trace is not null)
+            {
+                writer.WriteString(TraceParentName, trace.TraceParent);
+                if (trace.TraceState is not null)
+                {
+                    writer.WriteString(TraceStateName, trace.TraceState);
+                }
+            }
+
             if (payloadBlob is null)
             {
                 writer.WritePropertyName(PayloadName);
@@ -132,6 +153,8 @@ public static class EventMessageCodec
             var blob = root.TryGetProperty("payloadBlob", out var b) ? b.GetString() : null;
             var priorAttempts = root.TryGetProperty("priorAttempts", out var a) ? a.GetInt32() : 0;
             var firstMessageId = root.TryGetProperty("firstMessageId", out var f) ? f.GetString() : null;
+            // Optional, and never a reason to refuse a message: a malformed context is dropped, the event still runs.
+            var trace = MessageTraceContext.Parse(OptionalString(root, "traceparent"), OptionalString(root, "tracestate"));
             if (payload is null && string.IsNullOrEmpty(blob))
             {
                 throw new InvalidEventMessageException("message has neither payload nor payloadBlob");
@@ -141,6 +164,7 @@ public static class EventMessageCodec
             {
                 PriorAttempts = Math.Max(0, priorAttempts),
                 FirstMessageId = firstMessageId,
+                Trace = trace,
             };
         }
         catch (Exception ex) when (ex is JsonException or KeyNotFoundException or FormatException or InvalidOperationException)
@@ -148,6 +172,9 @@ public static class EventMessageCodec
             throw new InvalidEventMessageException("message is not an event record", ex);
         }
     }
+
+    private static string? OptionalString(JsonElement root, string name)
+        => root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
     private static string RequiredString(JsonElement root, string name)
         => root.GetProperty(name).GetString() is { Length: > 0 } value
@@ -170,6 +197,9 @@ public sealed record DecodedEventMessage(
 
     /// <summary>For a delayed retry: the queue message the event was first delivered in (it owns the ledger claim).</summary>
     public string? FirstMessageId { get; init; }
+
+    /// <summary>The trace context of the span that queued the event; null for a message without one.</summary>
+    public MessageTraceContext? Trace { get; init; }
 }
 
 /// <summary>A queue message that is not an event record: a permanent failure.</summary>

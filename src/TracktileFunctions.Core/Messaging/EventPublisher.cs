@@ -29,13 +29,16 @@ public sealed class EventPublisher(QueueServiceClient queues, PayloadStore paylo
     /// <param name="cancellationToken">Cancellation.</param>
     /// <param name="priorAttempts">Attempts already made (a retry of part of an event); 0 for a first delivery.</param>
     /// <param name="visibleAfter">Hides the messages this long first (a delayed retry); visible at once when null.</param>
+    /// <param name="trace">The trace context the messages carry; null: that of <see cref="System.Diagnostics.Activity.Current"/>, if any.</param>
     /// <returns>True when the payload went to blob storage.</returns>
     public async Task<bool> PublishAsync(
         IReadOnlyList<string> queueNames, string source, EventEnvelope envelope, DateTimeOffset receivedAt,
-        ReadOnlyMemory<byte> payload, CancellationToken cancellationToken, int priorAttempts = 0, TimeSpan? visibleAfter = null)
+        ReadOnlyMemory<byte> payload, CancellationToken cancellationToken, int priorAttempts = 0, TimeSpan? visibleAfter = null,
+        MessageTraceContext? trace = null)
     {
         ArgumentNullException.ThrowIfNull(queueNames);
-        var message = EventMessageCodec.EncodeInline(source, envelope, receivedAt, payload.Span, priorAttempts);
+        trace ??= MessageTraceContext.Current; // the consumer's span continues this trace
+        var message = EventMessageCodec.EncodeInline(source, envelope, receivedAt, payload.Span, priorAttempts, trace);
         if (message.Length <= EventMessageCodec.MaxMessageBytes - EventMessageCodec.RetryFieldsReserve)
         {
             var body = BinaryData.FromBytes(message);
@@ -50,7 +53,7 @@ public sealed class EventPublisher(QueueServiceClient queues, PayloadStore paylo
         await Task.WhenAll(queueNames.Select(async name =>
         {
             var blob = await payloads.SaveAsync(source, name, envelope.Id, payload, cancellationToken).ConfigureAwait(false);
-            var reference = EventMessageCodec.EncodeClaimCheck(source, envelope, receivedAt, blob, priorAttempts);
+            var reference = EventMessageCodec.EncodeClaimCheck(source, envelope, receivedAt, blob, priorAttempts, trace);
             await SendAsync(name, BinaryData.FromBytes(reference), cancellationToken, visibleAfter).ConfigureAwait(false);
         })).ConfigureAwait(false);
         return true;

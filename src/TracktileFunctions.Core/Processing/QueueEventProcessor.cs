@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TracktileFunctions.Http;
 using TracktileFunctions.Messaging;
+using TracktileFunctions.Operations;
 using TracktileFunctions.Storage;
 
 namespace TracktileFunctions.Processing;
@@ -51,7 +52,8 @@ public sealed partial class QueueEventProcessor(
 
         var attempt = decoded.PriorAttempts + (int)Math.Min(dequeueCount, int.MaxValue - decoded.PriorAttempts);
         var owner = decoded.FirstMessageId ?? messageId; // a delayed retry is a new message; the claim stays the first one's
-        using var scope = logger.BeginScope(new Dictionary<string, object> { ["EventId"] = decoded.EventId, ["EventKind"] = decoded.Kind });
+        using var activity = EventTracing.StartProcessing(queue, decoded, attempt, consumer.Name); // continues the trace the message carries
+        using var scope = logger.BeginScope(EventTracing.Scope(decoded.EventId, decoded.Kind));
         ETag claim = default;
         try
         {
@@ -60,10 +62,12 @@ public sealed partial class QueueEventProcessor(
             {
                 case LedgerClaim.AlreadyProcessed:
                     LogDuplicate(consumer.Name, decoded.Kind, decoded.EventId);
+                    EventTracing.End(activity, "duplicate");
                     await ForgetPayloadAsync(decoded).ConfigureAwait(false);
                     return;
                 case LedgerClaim.InProgress:
                     LogInFlight(consumer.Name, decoded.Kind, decoded.EventId);
+                    EventTracing.End(activity, "in-flight");
                     return;
             }
 
@@ -71,16 +75,19 @@ public sealed partial class QueueEventProcessor(
             var outcome = await Attempts.RunBoundedAsync(_options, ct => consumer.HandleAsync(evt, ct), cancellationToken).ConfigureAwait(false);
             await ledger.CompleteAsync(consumer.Name, decoded.EventId, decoded.Kind, outcome, cancellationToken).ConfigureAwait(false);
             LogProcessed(consumer.Name, decoded.Kind, decoded.EventId, outcome);
+            EventTracing.End(activity, "processed");
             await ForgetPayloadAsync(decoded).ConfigureAwait(false);
         }
         catch (Exception ex) when (Attempts.IsPermanent(ex))
         {
             LogPoisoned(consumer.Name, decoded.Kind, decoded.EventId, ex.Message);
+            EventTracing.End(activity, "poisoned", ex.Message);
             await ReleaseAsync(consumer, decoded, claim).ConfigureAwait(false);
             await PoisonAsync(queue, decoded, ex.Message, attempt).ConfigureAwait(false);
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
+            EventTracing.End(activity, "failed", $"{ex.GetType().Name}: {ex.Message}"); // retried later, or poisoned after the last attempt
             await ReleaseAsync(consumer, decoded, claim).ConfigureAwait(false);
             await RetryLaterAsync(queue, consumer, decoded, owner, attempt, dequeueCount, ex).ConfigureAwait(false);
         }

@@ -8,6 +8,7 @@ using CloudNative.CloudEvents.SystemTextJson;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TracktileFunctions.Messaging;
+using TracktileFunctions.Operations;
 using TracktileFunctions.Processing;
 using TracktileFunctions.Webhooks;
 
@@ -20,7 +21,8 @@ namespace TracktileFunctions.QuickBooks;
 /// <c>id</c> is the event id, so a redelivery is applied once), and answers 200 at once. The payloads carry ids only:
 /// the consumer reads the entity.
 /// </summary>
-public sealed partial class QuickBooksWebhook(EventPublisher publisher, IOptions<QuickBooksOptions> options, TimeProvider timeProvider, ILogger<QuickBooksWebhook> logger)
+public sealed partial class QuickBooksWebhook(
+    EventPublisher publisher, IOptions<QuickBooksOptions> options, TimeProvider timeProvider, ILogger<QuickBooksWebhook> logger, ActivityLog activityLog)
 {
     /// <summary>The source name of QuickBooks' events.</summary>
     public const string Source = "quickbooks";
@@ -39,7 +41,10 @@ public sealed partial class QuickBooksWebhook(EventPublisher publisher, IOptions
     private readonly byte[][] _keys = [.. options.Value.WebhookVerifierTokens.Select(Encoding.UTF8.GetBytes)];
 
     /// <summary>Verifies and queues one delivery.</summary>
-    public async Task<HttpReply> ReceiveAsync(string? signature, long? contentLength, Stream body, CancellationToken cancellationToken)
+    public Task<HttpReply> ReceiveAsync(string? signature, long? contentLength, Stream body, CancellationToken cancellationToken)
+        => WebhookOutcomes.ReceiveAsync(Source, activityLog, () => ReceiveCoreAsync(signature, contentLength, body, cancellationToken), cancellationToken);
+
+    private async Task<HttpReply> ReceiveCoreAsync(string? signature, long? contentLength, Stream body, CancellationToken cancellationToken)
     {
         if (!options.Value.Enabled || _keys.Length == 0)
         {

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TracktileFunctions.Messaging;
+using TracktileFunctions.Operations;
 using TracktileFunctions.Processing;
 using TracktileFunctions.Webhooks;
 
@@ -17,7 +18,8 @@ namespace TracktileFunctions.ShipHero;
 /// <c>{"code":"200","Status":"Success"}</c> as JSON. ShipHero retries anything else (5 times).
 /// </summary>
 public sealed partial class ShipHeroWebhook(
-    EventPublisher publisher, ShipHeroWebhookSecrets secrets, IOptions<ShipHeroOptions> options, TimeProvider timeProvider, ILogger<ShipHeroWebhook> logger)
+    EventPublisher publisher, ShipHeroWebhookSecrets secrets, IOptions<ShipHeroOptions> options, TimeProvider timeProvider, ILogger<ShipHeroWebhook> logger,
+    ActivityLog activityLog)
 {
     /// <summary>The source name of ShipHero's events.</summary>
     public const string Source = "shiphero";
@@ -31,7 +33,10 @@ public sealed partial class ShipHeroWebhook(
     private const int MaxBodyBytes = 4 * 1024 * 1024;
 
     /// <summary>Verifies and queues one delivery.</summary>
-    public async Task<HttpReply> ReceiveAsync(string? signature, string? messageId, long? contentLength, Stream body, CancellationToken cancellationToken)
+    public Task<HttpReply> ReceiveAsync(string? signature, string? messageId, long? contentLength, Stream body, CancellationToken cancellationToken)
+        => WebhookOutcomes.ReceiveAsync(Source, activityLog, () => ReceiveCoreAsync(signature, messageId, contentLength, body, cancellationToken), cancellationToken);
+
+    private async Task<HttpReply> ReceiveCoreAsync(string? signature, string? messageId, long? contentLength, Stream body, CancellationToken cancellationToken)
     {
         if (!options.Value.Enabled)
         {
@@ -68,6 +73,7 @@ public sealed partial class ShipHeroWebhook(
             return new HttpReply(400, "not a ShipHero webhook (no webhook_type)");
         }
 
+        EventTracing.TagEvent(id, kind);
         if (!Types.Contains(kind, StringComparer.Ordinal))
         {
             LogIgnored(kind, id);

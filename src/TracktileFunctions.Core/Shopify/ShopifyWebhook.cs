@@ -5,6 +5,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TracktileFunctions.Messaging;
+using TracktileFunctions.Operations;
 using TracktileFunctions.Processing;
 using TracktileFunctions.Webhooks;
 
@@ -20,7 +21,8 @@ public sealed record ShopifyWebhookHeaders(string? Hmac, string? ShopDomain, str
 /// every retry), <c>X-Shopify-Topic</c> as the kind and <c>X-Shopify-Triggered-At</c> as the event time. It answers as
 /// soon as the event is queued, well inside Shopify's 5 seconds; only storage failing gets a 5xx (Shopify retries).
 /// </summary>
-public sealed partial class ShopifyWebhook(EventPublisher publisher, IOptions<ShopifyOptions> options, TimeProvider timeProvider, ILogger<ShopifyWebhook> logger)
+public sealed partial class ShopifyWebhook(
+    EventPublisher publisher, IOptions<ShopifyOptions> options, TimeProvider timeProvider, ILogger<ShopifyWebhook> logger, ActivityLog activityLog)
 {
     /// <summary>The source name of Shopify's events.</summary>
     public const string Source = "shopify";
@@ -34,7 +36,10 @@ public sealed partial class ShopifyWebhook(EventPublisher publisher, IOptions<Sh
     private readonly byte[][] _keys = [.. options.Value.ClientSecrets.Select(Encoding.UTF8.GetBytes)];
 
     /// <summary>Verifies and queues one delivery.</summary>
-    public async Task<HttpReply> ReceiveAsync(ShopifyWebhookHeaders headers, Stream body, CancellationToken cancellationToken)
+    public Task<HttpReply> ReceiveAsync(ShopifyWebhookHeaders headers, Stream body, CancellationToken cancellationToken)
+        => WebhookOutcomes.ReceiveAsync(Source, activityLog, () => ReceiveCoreAsync(headers, body, cancellationToken), cancellationToken);
+
+    private async Task<HttpReply> ReceiveCoreAsync(ShopifyWebhookHeaders headers, Stream body, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(headers);
         if (!_options.Enabled || _keys.Length == 0)
@@ -75,6 +80,7 @@ public sealed partial class ShopifyWebhook(EventPublisher publisher, IOptions<Sh
             return HttpReply.Accepted; // subscribed by someone else, or a topic this app does not import: acknowledged, not retried
         }
 
+        EventTracing.TagEvent(webhookId, topic);
         DateTimeOffset? time = DateTimeOffset.TryParse(headers.TriggeredAt, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at) ? at : null;
         byte[] payload;
         try

@@ -3,6 +3,7 @@ using Azure;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TracktileFunctions.Messaging;
+using TracktileFunctions.Operations;
 using TracktileFunctions.Processing;
 using TracktileFunctions.Storage;
 
@@ -40,7 +41,10 @@ public sealed partial class ProductPageProcessor(
         }
 
         var attempt = decoded.PriorAttempts + (int)Math.Min(dequeueCount, int.MaxValue - decoded.PriorAttempts);
-        using var scope = logger.BeginScope(new Dictionary<string, object> { ["EventId"] = decoded.EventId, ["EventKind"] = decoded.Kind });
+        using var activity = EventTracing.StartProcessing(queue, decoded, attempt, target.Name); // continues the trace the message carries
+        using var scope = logger.BeginScope(EventTracing.Scope(decoded.EventId, decoded.Kind));
+        // What the pages handed off again carry: this span's context, or the message's own when nobody listens.
+        var trace = MessageTraceContext.From(activity) ?? decoded.Trace;
         ProductPage page;
         try
         {
@@ -49,6 +53,7 @@ public sealed partial class ProductPageProcessor(
         catch (PermanentProcessingException ex)
         {
             LogPoisoned(target.Name, decoded.EventId, ex.Message);
+            EventTracing.End(activity, "poisoned", ex.Message);
             await failures.PoisonAsync(queue, message, decoded.EventId, decoded.Kind, ex.Message, CancellationToken.None, attempt).ConfigureAwait(false);
             return;
         }
@@ -89,7 +94,7 @@ public sealed partial class ProductPageProcessor(
 
             if (retry.Count > 0)
             {
-                await RetryLaterAsync(queue, decoded, page, retry, attempt).ConfigureAwait(false);
+                await RetryLaterAsync(queue, decoded, page, retry, attempt, trace).ConfigureAwait(false);
             }
         }
         catch (Exception scheduling) when (StorageFailure.Is(scheduling))
@@ -107,6 +112,8 @@ public sealed partial class ProductPageProcessor(
         }
 
         LogApplied(target.Name, decoded.EventId, page.Products.Count, page.Products.Count - retry.Count - poisoned, retry.Count, poisoned, attempt);
+        EventTracing.End(activity, retry.Count + poisoned == 0 ? "processed" : "partly-failed",
+            retry.Count + poisoned == 0 ? null : $"{retry.Count} to retry, {poisoned} poisoned of {page.Products.Count}");
         await ForgetPayloadAsync(decoded).ConfigureAwait(false);
     }
 
@@ -118,7 +125,8 @@ public sealed partial class ProductPageProcessor(
             ProductPage.Encode([product], page.Full), reason, attempt, CancellationToken.None);
 
     /// <summary>The products that failed for now, as two halves (one page when only one failed), hidden for the next delay.</summary>
-    private async Task RetryLaterAsync(string queue, DecodedEventMessage decoded, ProductPage page, List<(PageProduct Product, Exception Error)> retry, int attempt)
+    private async Task RetryLaterAsync(
+        string queue, DecodedEventMessage decoded, ProductPage page, List<(PageProduct Product, Exception Error)> retry, int attempt, MessageTraceContext? trace)
     {
         var delay = Attempts.NextDelay(_options, attempt);
         var reason = Reason(retry[0].Error);
@@ -131,7 +139,8 @@ public sealed partial class ProductPageProcessor(
             var id = parts.Length == 1 ? $"{page.Id}.r" : $"{page.Id}.{part + 1}";
             await queues.PublishAsync(
                 [queue], decoded.Source, new EventEnvelope(id, ProductPage.Kind, decoded.EventTime), decoded.ReceivedAt,
-                ProductPage.Encode(parts[part].Select(p => p.Product), page.Full), CancellationToken.None, priorAttempts: attempt, visibleAfter: delay).ConfigureAwait(false);
+                ProductPage.Encode(parts[part].Select(p => p.Product), page.Full), CancellationToken.None, priorAttempts: attempt, visibleAfter: delay, trace: trace)
+                .ConfigureAwait(false);
         }
 
         LogRetryScheduled(retry[0].Error, retry.Count, page.Id, attempt, (long)delay.TotalSeconds, reason);

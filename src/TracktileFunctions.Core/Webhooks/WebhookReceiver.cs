@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using TracktileFunctions.Messaging;
+using TracktileFunctions.Operations;
 
 namespace TracktileFunctions.Webhooks;
 
@@ -19,6 +20,7 @@ public sealed partial class WebhookReceiver
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly IWebhookSecretSource? _stored;
+    private readonly ActivityLog _activityLog;
 
     /// <summary>Creates the receiver for <paramref name="source"/>.</summary>
     /// <param name="source">The sender's name.</param>
@@ -26,6 +28,7 @@ public sealed partial class WebhookReceiver
     /// <param name="publisher">Where accepted events go.</param>
     /// <param name="timeProvider">The clock.</param>
     /// <param name="logger">The log.</param>
+    /// <param name="activityLog">Where each answer's outcome is counted, for the status page.</param>
     /// <param name="stored">Secrets the app stored itself (registrations it made or rotated), accepted besides the configured ones.</param>
     public WebhookReceiver(
         string source,
@@ -33,6 +36,7 @@ public sealed partial class WebhookReceiver
         EventPublisher publisher,
         TimeProvider timeProvider,
         ILogger<WebhookReceiver> logger,
+        ActivityLog activityLog,
         IWebhookSecretSource? stored = null)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -46,6 +50,7 @@ public sealed partial class WebhookReceiver
         _timeProvider = timeProvider;
         _logger = logger;
         _stored = stored;
+        _activityLog = activityLog;
     }
 
     /// <summary>The header that carries the signature.</summary>
@@ -56,7 +61,10 @@ public sealed partial class WebhookReceiver
     /// <param name="contentLength">The declared length, when known.</param>
     /// <param name="body">The request body, read once.</param>
     /// <param name="cancellationToken">The request's cancellation.</param>
-    public async Task<HttpReply> ReceiveAsync(
+    public Task<HttpReply> ReceiveAsync(string? signatureHeader, long? contentLength, Stream body, CancellationToken cancellationToken)
+        => WebhookOutcomes.ReceiveAsync(_source, _activityLog, () => ReceiveCoreAsync(signatureHeader, contentLength, body, cancellationToken), cancellationToken);
+
+    private async Task<HttpReply> ReceiveCoreAsync(
         string? signatureHeader, long? contentLength, Stream body, CancellationToken cancellationToken)
     {
         if (_verifier is null && _stored is null)
@@ -123,6 +131,8 @@ public sealed partial class WebhookReceiver
             return new HttpReply(400, invalid);
         }
 
+        EventTracing.TagEvent(envelope.Id, envelope.Kind);
+        using var scope = _logger.BeginScope(EventTracing.Scope(envelope.Id, envelope.Kind));
         var route = _router.Resolve(envelope.Kind);
         if (!route.IsRouted)
         {

@@ -45,6 +45,7 @@ public static class WebhookServiceCollectionExtensions
             sp.GetRequiredService<EventPublisher>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<WebhookReceiver>>(),
+            sp.GetRequiredService<Operations.ActivityLog>(),
             stored?.Invoke(sp)));
     }
 }

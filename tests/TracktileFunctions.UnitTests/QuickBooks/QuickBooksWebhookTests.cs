@@ -30,7 +30,7 @@ public sealed class QuickBooksWebhookTests
 
     private static QuickBooksWebhook Webhook(params string[] tokens)
         => new(Unreachable, Options.Create(new QuickBooksOptions { ClientId = "client", WebhookVerifierTokens = [.. tokens] }), TimeProvider.System,
-            NullLogger<QuickBooksWebhook>.Instance);
+            NullLogger<QuickBooksWebhook>.Instance, TestActivityLogs.Create());
 
     [Fact]
     public void Read_CloudEventsArray_OneChangePerEventWithItsIdRealmAndEntity()

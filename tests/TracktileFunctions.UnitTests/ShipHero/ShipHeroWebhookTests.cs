@@ -45,7 +45,8 @@ public sealed class ShipHeroWebhookTests
     private static (ShipHeroWebhook Webhook, ShipHeroWebhookSecrets Secrets) Webhook(ShipHeroOptions options, ISecretStore store)
     {
         var secrets = new ShipHeroWebhookSecrets(store, Microsoft.Extensions.Options.Options.Create(options), TimeProvider.System);
-        return (new ShipHeroWebhook(Unreachable, secrets, Microsoft.Extensions.Options.Options.Create(options), TimeProvider.System, NullLogger<ShipHeroWebhook>.Instance), secrets);
+        return (new ShipHeroWebhook(Unreachable, secrets, Microsoft.Extensions.Options.Options.Create(options), TimeProvider.System, NullLogger<ShipHeroWebhook>.Instance,
+            TestActivityLogs.Create()), secrets);
     }
 
     [Fact]

@@ -16,7 +16,8 @@ public sealed class ShopifyWebhookTests
     private static EventPublisher Unreachable => UnreachableStorage.Publisher;
 
     private static ShopifyWebhook Webhook(ShopifyOptions? options = null)
-        => new(Unreachable, Microsoft.Extensions.Options.Options.Create(options ?? Options()), TimeProvider.System, NullLogger<ShopifyWebhook>.Instance);
+        => new(Unreachable, Microsoft.Extensions.Options.Options.Create(options ?? Options()), TimeProvider.System, NullLogger<ShopifyWebhook>.Instance,
+            TestActivityLogs.Create());
 
     private static ShopifyWebhookHeaders Headers(string? hmac, string? shop = Shop, string? topic = "orders/create")
         => new(hmac, shop, topic, "b54557e4-bdd9-4b37-8a5f-bf7d70bcd043", "2026-12-02T01:00:00.000Z", Body.Length);

@@ -41,7 +41,7 @@ public sealed class WebhookReceiverStoredSecretsTests
 
     private static WebhookReceiver Receiver(IWebhookSecretSource source, params string[] configured)
         => new("tracktile", new WebhookSourceOptions { Secrets = [.. configured], Routes = [.. EventRouter.TracktileDefaults] }, Unreachable, TimeProvider.System,
-            NullLogger<WebhookReceiver>.Instance, source);
+            NullLogger<WebhookReceiver>.Instance, TestActivityLogs.Create(), source);
 
     private static Task<HttpReply> SendAsync(WebhookReceiver receiver, string secret)
         => receiver.ReceiveAsync(WebhookSignatureVerifier.Sign(secret, DateTimeOffset.UtcNow, Body), Body.Length, new MemoryStream(Body), CancellationToken.None);
