@@ -398,6 +398,9 @@ resource functionApp 'Microsoft.Web/sites@2024-11-01' = {
       minTlsVersion: '1.2'
       scmMinTlsVersion: '1.2'
       http20Enabled: true
+      // GET /api/health (anonymous, answers nothing secret): 200 when storage is reachable and the settings are valid,
+      // else 503 naming the failing check. Where the platform probes it, an instance that keeps failing is replaced.
+      healthCheckPath: '/api/health'
       // No ftpsState: Flex Consumption has no FTP endpoint (the property is deprecated there); the basic publishing
       // credential policies below turn off FTP and SCM user/password authentication as well.
     }

@@ -44,6 +44,30 @@ fi
 step "Shopify Admin schema"
 bash "$tools/fetch-shopify-schema.sh"
 
+# Chromium for the status page's browser tests (Playwright drives it; Playwright's own browser download is not used).
+# Debian's package, installed only when it is missing; the tests read CHROMIUM_PATH.
+export CHROMIUM_PATH="${CHROMIUM_PATH:-/usr/bin/chromium}" PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+if [[ -x "$CHROMIUM_PATH" ]]; then
+  step "Chromium: skipped, $CHROMIUM_PATH is there"
+else
+  step "apt-get install chromium ($CHROMIUM_PATH is missing)"
+  if ((EUID == 0)); then
+    as_root=""
+  elif command -v sudo >/dev/null 2>&1; then
+    as_root="sudo"
+  else
+    echo "test.sh: Chromium is missing at $CHROMIUM_PATH and this user can neither install it (not root, no sudo)." \
+      "Install Debian's 'chromium' package, or set CHROMIUM_PATH to a Chromium executable." >&2
+    exit 2
+  fi
+  install_chromium() { $as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium; }
+  if ! install_chromium; then
+    $as_root apt-get update
+    install_chromium || { echo "test.sh: apt-get could not install chromium (see above)." >&2; exit 2; }
+  fi
+  [[ -x "$CHROMIUM_PATH" ]] || { echo "test.sh: chromium was installed but $CHROMIUM_PATH is not there; set CHROMIUM_PATH." >&2; exit 2; }
+fi
+
 step "dotnet build TracktileFunctions.sln -c Release"
 dotnet build TracktileFunctions.sln -c Release
 

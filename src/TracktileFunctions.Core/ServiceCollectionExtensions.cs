@@ -44,7 +44,8 @@ public static class ServiceCollectionExtensions
             .GetBlobContainerClient(sp.GetRequiredService<IOptions<StorageOptions>>().Value.PayloadContainer)));
         services.AddSingleton(sp => new EventPublisher(sp.GetRequiredService<QueueServiceClient>(), sp.GetRequiredService<PayloadStore>()));
         services.AddSingleton<EventMessageReader>();
-        services.AddHostedService<QueueProvisioner>();
+        services.AddSingleton<QueueProvisioner>();
+        services.AddHostedService(sp => sp.GetRequiredService<QueueProvisioner>());
 
         // Secrets the app is given at run time (a webhook's shared secret, an API user's tokens): Key Vault, or a table.
         services.AddOptions<SecretStoreOptions>().BindConfiguration(SecretStoreOptions.SectionName);
@@ -57,6 +58,14 @@ public static class ServiceCollectionExtensions
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<OperationsOptions>>().Value);
         services.AddSingleton(sp => new ActivityLog(Table(sp, ActivityLog.TableName), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<OperationsOptions>()));
         services.AddHostedService<ActivityFlusher>();
+        services.AddSingleton<QueueDepths>();
+        services.AddSingleton<QueueDepthGauge>();
+        services.AddHostedService(sp => sp.GetRequiredService<QueueDepthGauge>());
+        services.AddTransient<FailureList>();
+        services.AddTransient<StatusReport>();
+        services.AddTransient<HealthCheck>();
+        services.AddSingleton<Dashboard>(); // the status page's HTML, read once from this assembly
+        services.AddTracktileTelemetry(); // every HttpClient's calls counted and timed by system, operation and outcome (Operations/OutboundCallHandler.cs)
 
         // Webhook ingress.
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<WebhookSourceOptions>, WebhookSourceOptionsValidator>());
@@ -83,6 +92,7 @@ public static class ServiceCollectionExtensions
                 sp.GetRequiredService<IOptions<TracktileClientOptions>>().Value.Resilience.ApplyTo(options);
                 ApiResilienceOptions.RetryNoUnsafeCreates(options); // POST /orders has no idempotency key
             });
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IConnectionCheck, TracktileConnectionCheck>()); // always on: the status page lists its connection
 
         // Queue processing: de-duplication ledger, sync state, failure log, and one consumer per queue. Consumers are
         // transient so each invocation gets typed HttpClients whose handlers the factory rotates (DNS changes).

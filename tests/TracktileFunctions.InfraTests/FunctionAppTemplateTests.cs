@@ -40,6 +40,15 @@ public class FunctionAppTemplateTests
     }
 
     [Fact]
+    public async Task Site_Template_HealthCheckPathIsTheAnonymousHealthRoute()
+    {
+        var site = (await CompiledTemplate.LoadAsync()).Single("Microsoft.Web/sites");
+
+        // The route of HealthFunction (FunctionMetadataTests proves it is anonymous and GET).
+        Assert.Equal("/api/health", (string?)site["properties"]?["siteConfig"]?["healthCheckPath"]);
+    }
+
+    [Fact]
     public async Task Site_Template_AllowsNoFtpOrBasicPublishing()
     {
         var template = await CompiledTemplate.LoadAsync();

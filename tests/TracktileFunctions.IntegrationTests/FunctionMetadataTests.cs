@@ -29,14 +29,14 @@ public sealed class FunctionMetadataTests
             new[]
             {
                 "BusinessCentralNotificationsFunction", "BusinessCentralReconciliationFunction", "BusinessCentralSubscriptionsHttpFunction",
-                "BusinessCentralSubscriptionsTimerFunction", "BusinessCentralWebhookFunction", "ErpCustomerEventsFunction", "ErpWebhookFunction", "InventoryEventsFunction", "OrderEventsFunction",
+                "BusinessCentralSubscriptionsTimerFunction", "BusinessCentralWebhookFunction", "DashboardFunction", "ErpCustomerEventsFunction", "ErpWebhookFunction", "FailuresFunction", "HealthFunction", "InventoryEventsFunction", "OrderEventsFunction",
                 "ProductSyncHttpFunction", "ProductSyncRequestFunction", "ProductSyncTimerFunction", "ProductUpsertFunction",
                 "QuickBooksCallbackFunction", "QuickBooksConnectFunction", "QuickBooksCustomersFunction", "QuickBooksEventsFunction", "QuickBooksInvoicesFunction",
                 "QuickBooksProductsFunction", "QuickBooksReconciliationFunction", "QuickBooksWebhookFunction",
                 "ReplayPoisonFunction", "ShipHeroEventsFunction", "ShipHeroReconciliationFunction", "ShipHeroShipmentsFunction", "ShipHeroStockFunction",
                 "ShipHeroWebhookFunction", "ShipHeroWebhooksHttpFunction", "ShipmentEventsFunction", "ShopifyOrdersFunction", "ShopifyReconciliationFunction", "ShopifyStockFunction",
                 "ShopifyStockRepairFunction", "ShopifyStockRepairHttpFunction", "ShopifySubscriptionsHttpFunction", "ShopifyWebhookFunction",
-                "StoreProductsFunction", "TracktileCustomerEventsFunction", "TracktileRotateHttpFunction", "TracktileSetupHttpFunction", "TracktileWebhookFunction",
+                "StatusFunction", "StoreProductsFunction", "TracktileCustomerEventsFunction", "TracktileRotateHttpFunction", "TracktileSetupHttpFunction", "TracktileWebhookFunction",
             },
             Functions.Value.Keys.Order(StringComparer.Ordinal));
 
@@ -96,13 +96,44 @@ public sealed class FunctionMetadataTests
     [Theory]
     [InlineData("QuickBooksConnectFunction", "connect/quickbooks", "Function")]
     [InlineData("QuickBooksCallbackFunction", "connect/quickbooks/callback", "Anonymous")]
-    public void Metadata_QuickBooksConnect_GetOnlyWithItsAuthLevel(string function, string route, string authLevel)
+    [InlineData("StatusFunction", "status", "Function")]
+    [InlineData("FailuresFunction", "ops/failures/{queue?}", "Function")]
+    [InlineData("HealthFunction", "health", "Anonymous")]
+    public void Metadata_GetRoute_GetOnlyWithItsAuthLevel(string function, string route, string authLevel)
     {
         var trigger = Trigger(function);
 
         Assert.Equal(route, trigger.GetProperty("route").GetString());
         Assert.Equal(["get"], trigger.GetProperty("methods").EnumerateArray().Select(m => m.GetString()));
         Assert.Equal(authLevel, trigger.GetProperty("authLevel").GetString());
+    }
+
+    [Fact]
+    public void Metadata_Dashboard_GetOnlyWithTheFunctionKey()
+    {
+        var trigger = Trigger("DashboardFunction");
+
+        Assert.Equal("httpTrigger", trigger.GetProperty("type").GetString());
+        Assert.Equal("dashboard", trigger.GetProperty("route").GetString());
+        Assert.Equal(["get"], trigger.GetProperty("methods").EnumerateArray().Select(m => m.GetString()));
+        Assert.Equal("Function", trigger.GetProperty("authLevel").GetString());
+    }
+
+    /// <summary>The routes anyone may call: senders that sign (webhooks), the OAuth redirect, and the platform's health probe.</summary>
+    private static readonly string[] AnonymousRoutes =
+        ["webhooks/tracktile", "webhooks/erp", "webhooks/shopify", "webhooks/shiphero", "webhooks/quickbooks", "webhooks/businesscentral",
+         "connect/quickbooks/callback", "health"];
+
+    [Fact]
+    public void Metadata_EveryOtherHttpRoute_RequiresAFunctionKey()
+    {
+        var http = Functions.Value.Keys.Select(f => (Function: f, Trigger: Trigger(f))).Where(t => t.Trigger.GetProperty("type").GetString() == "httpTrigger").ToList();
+
+        Assert.All(http, t => Assert.Equal(
+            AnonymousRoutes.Contains(t.Trigger.GetProperty("route").GetString()) ? "Anonymous" : "Function",
+            t.Trigger.GetProperty("authLevel").GetString()));
+        Assert.Equal(AnonymousRoutes.Order(StringComparer.Ordinal),
+            http.Where(t => t.Trigger.GetProperty("authLevel").GetString() == "Anonymous").Select(t => t.Trigger.GetProperty("route").GetString()!).Order(StringComparer.Ordinal));
     }
 
     [Fact]

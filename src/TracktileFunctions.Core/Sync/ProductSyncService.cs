@@ -47,6 +47,33 @@ public sealed partial class ProductSyncService(
     public async Task<DateTimeOffset?> GetWatermarkAsync(CancellationToken cancellationToken)
         => (await state.GetAsync(Scope, WatermarkKey, cancellationToken).ConfigureAwait(false))?.AppliedEventTime;
 
+    /// <summary>The latest <paramref name="max"/> runs, newest first (row keys count down, so a partition's first rows are its newest).</summary>
+    public async Task<IReadOnlyList<ProductSyncRun>> RecentRunsAsync(int max, CancellationToken cancellationToken)
+    {
+        var found = new List<ProductSyncRun>(max);
+        try
+        {
+            await foreach (var row in runs.Client.QueryAsync<TableEntity>(e => e.PartitionKey == RunsPartition, maxPerPage: max, cancellationToken: cancellationToken).ConfigureAwait(false))
+            {
+                found.Add(new ProductSyncRun(
+                    row.GetDateTimeOffset("StartedAt"), row.GetInt64("DurationMs"), row.GetString("Trigger"), row.GetString("Status"),
+                    row.GetInt64("Seen"), row.GetInt64("HandedOff"), row.GetInt64("Pages"), row.GetInt64("Failed"), row.GetString("Error")));
+                if (found.Count == max)
+                {
+                    break;
+                }
+            }
+        }
+        catch (Azure.RequestFailedException ex) when (ex.Status == 404)
+        {
+            // no run yet: the table does not exist
+        }
+
+        return found;
+    }
+
+    private const string RunsPartition = "products";
+
     /// <summary>Runs one sync.</summary>
     /// <param name="since">A backfill start; null continues from the watermark.</param>
     /// <param name="trigger">What started it (<c>schedule</c>, <c>manual</c>), for the history and the logs.</param>
@@ -202,7 +229,7 @@ public sealed partial class ProductSyncService(
     {
         try
         {
-            var entity = new TableEntity("products", (DateTimeOffset.MaxValue.Ticks - result.StartedAt.UtcTicks).ToString("D19", CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N")[..8])
+            var entity = new TableEntity(RunsPartition, (DateTimeOffset.MaxValue.Ticks - result.StartedAt.UtcTicks).ToString("D19", CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N")[..8])
             {
                 ["Trigger"] = result.Trigger,
                 ["Since"] = result.Since,
@@ -230,6 +257,10 @@ public sealed partial class ProductSyncService(
     [LoggerMessage(LogLevel.Warning, "Could not record the product sync run in the history table")]
     private partial void LogHistoryFailed(Exception exception);
 }
+
+/// <summary>A run as the history table keeps it.</summary>
+public sealed record ProductSyncRun(
+    DateTimeOffset? StartedAt, long? DurationMs, string? Trigger, string? Status, long? Seen, long? HandedOff, long? Pages, long? Failed, string? Error);
 
 /// <summary>One run's summary.</summary>
 public sealed record ProductSyncResult(

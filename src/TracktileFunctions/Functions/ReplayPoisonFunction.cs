@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
@@ -7,8 +6,8 @@ using TracktileFunctions.Processing;
 namespace TracktileFunctions.Functions;
 
 /// <summary>
-/// <c>POST /api/ops/replay/{queue}[?max=N]</c> (function key): moves the messages of <c>{queue}-poison</c> back to
-/// <c>{queue}</c> once their cause is fixed.
+/// <c>POST /api/ops/replay/{queue}[?max=N]</c> (function key), with an optional body <c>{"eventIds": ["..."]}</c>:
+/// moves the messages of <c>{queue}-poison</c> (all, or those events') back to <c>{queue}</c> once their cause is fixed.
 /// </summary>
 public sealed class ReplayPoisonFunction(PoisonReplayer replayer)
 {
@@ -18,8 +17,8 @@ public sealed class ReplayPoisonFunction(PoisonReplayer replayer)
         string queue,
         CancellationToken cancellationToken)
     {
-        int? max = int.TryParse(request.Query["max"], NumberStyles.None, CultureInfo.InvariantCulture, out var m) ? m : null;
-        var reply = await replayer.ReplayAsync(queue, request.Query.ContainsKey("max") && max is null ? 0 : max, cancellationToken);
+        var max = request.Query.TryGetValue("max", out var values) ? values.ToString() : null;
+        var reply = await replayer.ReplayRequestAsync(queue, max, request.Body, cancellationToken);
         return reply.ToActionResult(request.HttpContext.Response);
     }
 }

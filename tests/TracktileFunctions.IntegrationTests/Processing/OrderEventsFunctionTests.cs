@@ -199,7 +199,7 @@ public sealed class OrderEventsFunctionTests(AzuriteFixture azurite, ITestOutput
         var replay = ActivatorUtilities.CreateInstance<ReplayPoisonFunction>(App);
         var reply = Assert.IsType<ContentResult>(await replay.RunAsync(context.Request, Queue, CancellationToken.None));
 
-        Assert.Equal((200, "moved 1 message(s) from tracktile-orders-poison to tracktile-orders"), (reply.StatusCode, reply.Content));
+        Assert.Equal((200, """{"queue":"tracktile-orders","moved":1,"notFound":[]}"""), (reply.StatusCode, reply.Content));
         await Eventually.UntilAsync(() => State.SalesOrders.Count == 1, Timeout, "the replayed event creates the order");
         await DrainedAsync(Queue);
         Assert.Equal(0, await Azurite.MessageCountAsync(Queue + "-poison"));
@@ -218,7 +218,7 @@ public sealed class OrderEventsFunctionTests(AzuriteFixture azurite, ITestOutput
         var reply = Assert.IsType<ContentResult>(await ActivatorUtilities.CreateInstance<ReplayPoisonFunction>(App)
             .RunAsync(new Microsoft.AspNetCore.Http.DefaultHttpContext().Request, Queue, CancellationToken.None));
 
-        Assert.Equal("moved 1 message(s) from tracktile-orders-poison to tracktile-orders", reply.Content);
+        Assert.Equal("""{"queue":"tracktile-orders","moved":1,"notFound":[]}""", reply.Content);
         await Eventually.UntilAsync(async () => await Azurite.MessageCountAsync(Queue + "-poison") == 1, Timeout, "it is poisoned again");
         await DrainedAsync(Queue);
         Assert.Equal(2, State.CallsTo("POST", "/erp/sales-orders").Count);

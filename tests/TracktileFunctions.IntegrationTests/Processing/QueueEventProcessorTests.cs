@@ -108,7 +108,7 @@ public sealed class QueueEventProcessorTests(AzuriteFixture azurite, ITestOutput
         Assert.Equal(1, await PayloadBlobCountAsync());
         SeedOrder("ord_5");
         var replayer = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<PoisonReplayer>(App);
-        Assert.Equal(200, (await replayer.ReplayAsync(Queue, null, CancellationToken.None)).StatusCode);
+        Assert.Equal(200, (await replayer.ReplayAsync(Queue, null, null, CancellationToken.None)).StatusCode);
         await Eventually.UntilAsync(() => State.SalesOrders.Count == 1, Timeout, "the replayed event reads its payload and creates the order");
         await DrainedAsync(Queue);
         Assert.Equal(0, await PayloadBlobCountAsync());

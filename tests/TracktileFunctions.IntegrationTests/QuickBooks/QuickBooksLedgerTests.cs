@@ -93,7 +93,7 @@ public sealed class QuickBooksLedgerTests(AzuriteFixture azurite, ITestOutputHel
         Assert.Equal(0, State.QuickBooksInvoiceCount("SO-2"));
 
         State.EditQuickBooksCustomer(customerId, new JsonObject { ["Active"] = true });
-        await App.GetRequiredService<PoisonReplayer>().ReplayAsync(QueueNames.QuickBooksInvoices, null, CancellationToken.None);
+        await App.GetRequiredService<PoisonReplayer>().ReplayAsync(QueueNames.QuickBooksInvoices, null, null, CancellationToken.None);
         await Eventually.UntilAsync(() => Task.FromResult(State.QuickBooksInvoiceCount("SO-2") == 1), TimeSpan.FromSeconds(30), "the replay made the invoice");
 
         Assert.Equal(customerId, State.QuickBooksInvoices.Single(i => i["DocNumber"]!.GetValue<string>() == "SO-2")["CustomerRef"]!["value"]!.GetValue<string>());
@@ -209,7 +209,7 @@ public sealed class QuickBooksLedgerTests(AzuriteFixture azurite, ITestOutputHel
         Assert.Empty(State.QuickBooksInvoices);
 
         await ConnectAsync();
-        var replay = await App.GetRequiredService<PoisonReplayer>().ReplayAsync(QueueNames.QuickBooksInvoices, null, CancellationToken.None);
+        var replay = await App.GetRequiredService<PoisonReplayer>().ReplayAsync(QueueNames.QuickBooksInvoices, null, null, CancellationToken.None);
         Assert.Equal(200, replay.StatusCode);
         await Eventually.UntilAsync(() => Task.FromResult(State.QuickBooksInvoices.Count == 1), TimeSpan.FromSeconds(30), "the replayed event made the invoice");
         await DrainedAsync(QueueNames.QuickBooksInvoices);

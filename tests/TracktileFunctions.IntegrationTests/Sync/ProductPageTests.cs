@@ -61,7 +61,7 @@ public sealed class ProductPageTests(AzuriteFixture azurite, ITestOutputHelper o
 
         // Mended in the ERP, then replayed: written once, and nothing else again.
         State.ClearFaults();
-        var replay = await App.GetRequiredService<PoisonReplayer>().ReplayAsync(Queue, null, CancellationToken.None);
+        var replay = await App.GetRequiredService<PoisonReplayer>().ReplayAsync(Queue, null, null, CancellationToken.None);
         Assert.Equal(200, replay.StatusCode);
         await Eventually.UntilAsync(() => State.ErpProducts.ContainsKey("prod_0005"), Timeout, "the replayed product is written");
         await DrainedAsync(Queue);
