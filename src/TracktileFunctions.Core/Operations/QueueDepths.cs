@@ -12,22 +12,23 @@ namespace TracktileFunctions.Operations;
 public sealed class QueueDepths(QueueServiceClient queues, QueueProvisioner provisioner, TimeProvider timeProvider)
 {
     /// <summary>The app's queues (poison queues paired with theirs, not listed on their own), sorted.</summary>
-    public IReadOnlyList<string> Names()
+    public IReadOnlyList<string> Names() => Pair(provisioner.QueueNamesToCreate()).Select(p => p.Queue).ToList();
+
+    private static IEnumerable<(string Queue, string? Poison)> Pair(IReadOnlyList<string> all)
     {
-        var all = provisioner.QueueNamesToCreate();
-        return [.. all.Where(q => !q.EndsWith("-poison", StringComparison.Ordinal))];
+        var names = all.ToHashSet(StringComparer.Ordinal);
+        return all.Where(q => !q.EndsWith("-poison", StringComparison.Ordinal))
+            .Select(q => (q, names.Contains(FailureLog.PoisonQueueName(q)) ? FailureLog.PoisonQueueName(q) : null));
     }
 
     /// <summary>Reads every queue's figures.</summary>
     public async Task<IReadOnlyList<QueueDepth>> ReadAsync(CancellationToken cancellationToken)
     {
-        var all = provisioner.QueueNamesToCreate().ToHashSet(StringComparer.Ordinal);
-        var names = Names();
-        var reads = names.Select(async name =>
+        var reads = Pair(provisioner.QueueNamesToCreate()).Select(async pair =>
         {
-            var poisonName = FailureLog.PoisonQueueName(name);
+            var (name, poisonName) = pair;
             var main = ReadOneAsync(name, cancellationToken);
-            var poison = all.Contains(poisonName) ? ReadOneAsync(poisonName, cancellationToken) : Task.FromResult<(int, double?)?>(null);
+            var poison = poisonName is not null ? ReadOneAsync(poisonName, cancellationToken) : Task.FromResult<(int, double?)?>(null);
             var (depth, oldest) = await main.ConfigureAwait(false) ?? (0, null);
             var poisoned = await poison.ConfigureAwait(false);
             return new QueueDepth(name, depth, oldest, poisoned?.Item1, poisoned?.Item2);
