@@ -35,6 +35,7 @@ public sealed class ProcessedEventStore(LazyTable table, TimeProvider timeProvid
         string consumer, string eventId, string kind, string messageId, CancellationToken cancellationToken, long attempt = 1)
     {
         var now = timeProvider.GetUtcNow();
+        var claimId = Guid.NewGuid().ToString("N"); // this call's own mark: a row carrying it is this claim, whatever answer got lost
         var claim = new TableEntity(consumer, TableKeys.Escape(eventId))
         {
             ["EventId"] = eventId,
@@ -43,6 +44,7 @@ public sealed class ProcessedEventStore(LazyTable table, TimeProvider timeProvid
             ["ClaimedUntil"] = now + Lease,
             ["MessageId"] = messageId,
             ["Attempt"] = attempt,
+            ["ClaimId"] = claimId,
         };
 
         try
@@ -52,18 +54,20 @@ public sealed class ProcessedEventStore(LazyTable table, TimeProvider timeProvid
         }
         catch (RequestFailedException ex) when (ex.Status == 409)
         {
-            // Someone has (or had) it: look at what they left.
+            // Someone has (or had) it, or our own insert did and its answer was lost (the client retried it): look.
         }
 
-        var existing = await table.RunAsync(
-            t => t.GetEntityIfExistsAsync<TableEntity>(consumer, TableKeys.Escape(eventId), cancellationToken: cancellationToken),
-            cancellationToken).ConfigureAwait(false);
-        if (!existing.HasValue)
+        var row = await ReadAsync(consumer, eventId, cancellationToken).ConfigureAwait(false);
+        if (row is null)
         {
             return (LedgerClaim.InProgress, default); // released between our insert and read: its holder's message is retried
         }
 
-        var row = existing.Value!;
+        if (row.GetString("ClaimId") == claimId)
+        {
+            return (LedgerClaim.Claimed, row.ETag);
+        }
+
         if (row.GetString("State") == Done)
         {
             return (LedgerClaim.AlreadyProcessed, default);
@@ -82,8 +86,19 @@ public sealed class ProcessedEventStore(LazyTable table, TimeProvider timeProvid
         }
         catch (RequestFailedException ex) when (ex.Status is 404 or 412)
         {
-            return (LedgerClaim.InProgress, default);
+            // Someone else took it first, or our own update did and its answer was lost.
+            return (await ReadAsync(consumer, eventId, cancellationToken).ConfigureAwait(false)) is { } current && current.GetString("ClaimId") == claimId
+                ? (LedgerClaim.Claimed, current.ETag)
+                : (LedgerClaim.InProgress, default);
         }
+    }
+
+    private async Task<TableEntity?> ReadAsync(string consumer, string eventId, CancellationToken cancellationToken)
+    {
+        var existing = await table.RunAsync(
+            t => t.GetEntityIfExistsAsync<TableEntity>(consumer, TableKeys.Escape(eventId), cancellationToken: cancellationToken),
+            cancellationToken).ConfigureAwait(false);
+        return existing.HasValue ? existing.Value : null;
     }
 
     /// <summary>Records that <paramref name="consumer"/> finished <paramref name="eventId"/>, and how.</summary>

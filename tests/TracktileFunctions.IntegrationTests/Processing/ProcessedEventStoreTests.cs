@@ -53,6 +53,62 @@ public sealed class ProcessedEventStoreTests(AzuriteFixture azurite) : IAsyncLif
     }
 
     [Fact]
+    public async Task TryClaimAsync_InsertAppliedButAnswerLost_ClaimsItsOwnRowOnTheRetry()
+    {
+        // The insert reaches the table; its answer does not, so the client sends it again and gets 409 for its own row.
+        var lossy = Lossy("POST", out var lost);
+
+        var claim = await lossy.TryClaimAsync("c", "evt_1", "k", "msg-1", CancellationToken.None);
+
+        Assert.Equal((1, LedgerClaim.Claimed), (lost.Count, claim.State));
+        await _ledger.ReleaseAsync("c", "evt_1", claim.Claim, CancellationToken.None); // the ETag is the row's: only the holder can release
+        Assert.Equal(LedgerClaim.Claimed, (await _ledger.TryClaimAsync("c", "evt_1", "k", "msg-2", CancellationToken.None)).State);
+    }
+
+    [Fact]
+    public async Task TryClaimAsync_TakeOverAppliedButAnswerLost_ClaimsItsOwnRowOnTheRetry()
+    {
+        await _ledger.TryClaimAsync("c", "evt_1", "k", "msg-1", CancellationToken.None);
+        _time.Advance(ProcessedEventStore.Lease + TimeSpan.FromSeconds(1));
+        var lossy = Lossy("PUT", out var lost);
+
+        var claim = await lossy.TryClaimAsync("c", "evt_1", "k", "msg-2", CancellationToken.None);
+
+        Assert.Equal((1, LedgerClaim.Claimed), (lost.Count, claim.State));
+        Assert.Equal(LedgerClaim.InProgress, (await _ledger.TryClaimAsync("c", "evt_1", "k", "msg-3", CancellationToken.None)).State);
+    }
+
+    /// <summary>A ledger whose client loses the answer of its first <paramref name="method"/> once, after the table applied it.</summary>
+    private ProcessedEventStore Lossy(string method, out LostAnswerPolicy lost)
+    {
+        var options = new TableClientOptions();
+        options.Retry.Delay = TimeSpan.FromMilliseconds(10);
+        lost = new LostAnswerPolicy(method);
+        options.AddPolicy(lost, Azure.Core.HttpPipelinePosition.PerRetry);
+        return new ProcessedEventStore(new LazyTable(new TableClient(azurite.ConnectionString, ProcessedEventStore.TableName, options)), _time);
+    }
+
+    /// <summary>Lets the first request of a method through, then fails as if its answer never came; the client's retry policy sends it again.</summary>
+    private sealed class LostAnswerPolicy(string method) : Azure.Core.Pipeline.HttpPipelinePolicy
+    {
+        private int _count;
+
+        public int Count => _count;
+
+        public override void Process(Azure.Core.HttpMessage message, ReadOnlyMemory<Azure.Core.Pipeline.HttpPipelinePolicy> pipeline)
+            => throw new NotSupportedException("the ledger is asynchronous");
+
+        public override async ValueTask ProcessAsync(Azure.Core.HttpMessage message, ReadOnlyMemory<Azure.Core.Pipeline.HttpPipelinePolicy> pipeline)
+        {
+            await ProcessNextAsync(message, pipeline);
+            if (message.Request.Method.Method == method && Interlocked.CompareExchange(ref _count, 1, 0) == 0)
+            {
+                throw new IOException("The answer was lost on the way back.");
+            }
+        }
+    }
+
+    [Fact]
     public async Task TryClaimAsync_OtherMessageAfterLeaseExpired_Claims()
     {
         await _ledger.TryClaimAsync("c", "evt_1", "k", "msg-1", CancellationToken.None);
