@@ -201,6 +201,56 @@ public sealed class WebhookSignatureVerifierTests
     }
 
     [Fact]
+    public void TryVerify_RepeatedOnOneVerifier_EachCallStandsAlone()
+    {
+        // The verifier reuses its HMAC state between calls: a refused call must not leak into the next.
+        var verifier = Verifier("old-secret", Secret);
+        var header = WebhookSignatureVerifier.Sign(Secret, Now, Body);
+        byte[] longer = [.. Body, (byte)' '];
+        var longerHeader = WebhookSignatureVerifier.Sign("old-secret", Now, longer);
+
+        Assert.Equal(WebhookSignatureFailure.None, verifier.TryVerify(header, Body));
+        Assert.Equal(WebhookSignatureFailure.NoMatchingSignature, verifier.TryVerify(header, longer));
+        Assert.Equal(WebhookSignatureFailure.None, verifier.TryVerify(longerHeader, longer));
+        Assert.Equal(WebhookSignatureFailure.MalformedHeader, verifier.TryVerify("t=abc,v1=00", Body));
+        Assert.Equal(WebhookSignatureFailure.None, verifier.TryVerify(header, Body));
+    }
+
+    [Fact]
+    public void TryVerify_ConcurrentCallsOnOneVerifier_EachGetsItsOwnAnswer()
+    {
+        var verifier = Verifier();
+        var header = WebhookSignatureVerifier.Sign(Secret, Now, Body);
+        byte[] tampered = [.. Body, (byte)' '];
+        var results = new WebhookSignatureFailure[2_000];
+
+        Parallel.For(0, results.Length, i => results[i] = verifier.TryVerify(header, i % 2 == 0 ? Body : tampered));
+
+        for (var i = 0; i < results.Length; i++)
+        {
+            Assert.Equal(i % 2 == 0 ? WebhookSignatureFailure.None : WebhookSignatureFailure.NoMatchingSignature, results[i]);
+        }
+    }
+
+    [Fact]
+    public void TryVerify_ValidHeader_AllocatesNothing()
+    {
+        var verifier = Verifier("old-secret", Secret);
+        var header = WebhookSignatureVerifier.Sign(Secret, Now, Body);
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(WebhookSignatureFailure.None, verifier.TryVerify(header, Body)); // creates this thread's HMAC contexts, warms the JIT
+        }
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var failure = verifier.TryVerify(header, Body);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Equal(WebhookSignatureFailure.None, failure);
+        Assert.Equal(0, allocated);
+    }
+
+    [Fact]
     public void Verify_BadSignature_ThrowsWithFixedReasonAndNoSecret()
     {
         var header = WebhookSignatureVerifier.Sign("wrong", Now, Body);
