@@ -23,6 +23,40 @@ internal static class TestApp
         TimeProvider? timeProvider = null,
         Action<IServiceCollection>? services = null)
     {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(Settings(storageConnection, tracktile, erp, settings)).Build();
+        var collection = new ServiceCollection()
+            .AddSingleton<IConfiguration>(configuration)
+            .AddLogging(logging =>
+            {
+                logging.SetMinimumLevel(LogLevel.Debug);
+                logging.AddFilter("System.Net.Http", LogLevel.Warning);
+                logging.AddFilter("Polly", LogLevel.Warning);
+                if (output is not null)
+                {
+                    logging.AddProvider(new XunitLoggerProvider(output));
+                }
+            });
+        if (timeProvider is not null)
+        {
+            collection.AddSingleton(timeProvider);
+        }
+
+        services?.Invoke(collection);
+        collection.AddTracktileFunctions(configuration);
+        return collection.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+    }
+
+    /// <summary>
+    /// The app settings <see cref="Build"/> uses: storage, the sandbox's URLs, the webhook secrets and short retries;
+    /// <paramref name="settings"/> add to or override them (a null value removes one). An app in another process
+    /// (<see cref="AppWorkerProcess"/>) gets the same.
+    /// </summary>
+    public static Dictionary<string, string?> Settings(
+        string storageConnection,
+        Uri? tracktile = null,
+        Uri? erp = null,
+        IEnumerable<KeyValuePair<string, string?>>? settings = null)
+    {
         var values = new Dictionary<string, string?>
         {
             ["AzureWebJobsStorage"] = storageConnection,
@@ -55,26 +89,6 @@ internal static class TestApp
             }
         }
 
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
-        var collection = new ServiceCollection()
-            .AddSingleton<IConfiguration>(configuration)
-            .AddLogging(logging =>
-            {
-                logging.SetMinimumLevel(LogLevel.Debug);
-                logging.AddFilter("System.Net.Http", LogLevel.Warning);
-                logging.AddFilter("Polly", LogLevel.Warning);
-                if (output is not null)
-                {
-                    logging.AddProvider(new XunitLoggerProvider(output));
-                }
-            });
-        if (timeProvider is not null)
-        {
-            collection.AddSingleton(timeProvider);
-        }
-
-        services?.Invoke(collection);
-        collection.AddTracktileFunctions(configuration);
-        return collection.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+        return values;
     }
 }

@@ -14,8 +14,10 @@ namespace TracktileFunctions.IntegrationTests.Infrastructure;
 /// <summary>
 /// One Azurite (blob, queue and table emulator) per test run, in memory, on three free loopback ports. Share it
 /// through <see cref="AzuriteCollection"/>; call <see cref="ResetAsync"/> before each test so it starts clean.
+/// A test that needs an Azurite of its own (data on disk that survives a restart, a clock it can move) starts one with
+/// <see cref="StartDedicatedAsync"/>.
 /// </summary>
-public sealed class AzuriteFixture : IAsyncLifetime, IDisposable
+public sealed partial class AzuriteFixture : IAsyncLifetime, IDisposable
 {
     /// <summary>The emulator's well-known account name.</summary>
     public const string AccountName = "devstoreaccount1";
@@ -34,6 +36,12 @@ public sealed class AzuriteFixture : IAsyncLifetime, IDisposable
     private readonly ConcurrentQueue<string> _output = new();
     private readonly SemaphoreSlim _gate = new(1, 1);
     private Process? _process;
+
+    /// <summary>The collection's Azurite: in memory, real clock.</summary>
+    public AzuriteFixture()
+        : this(new AzuriteOptions())
+    {
+    }
 
     /// <summary>A connection string with explicit 127.0.0.1 endpoints; valid once started, and across restarts.</summary>
     public string ConnectionString { get; private set; } = "";
@@ -102,7 +110,10 @@ public sealed class AzuriteFixture : IAsyncLifetime, IDisposable
             {
                 await StopProcessAsync().ConfigureAwait(false);
                 await StartProcessAsync().ConfigureAwait(false);
-                return; // In-memory persistence: a new process starts empty.
+                if (!_options.OnDisk)
+                {
+                    return; // In-memory persistence: a new process starts empty.
+                }
             }
         }
         finally
@@ -208,6 +219,7 @@ public sealed class AzuriteFixture : IAsyncLifetime, IDisposable
         }
 
         _gate.Dispose();
+        DeleteWorkDirectory();
     }
 
     private static T Configure<T>(T options) where T : ClientOptions
@@ -257,15 +269,14 @@ public sealed class AzuriteFixture : IAsyncLifetime, IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var argument in new[]
-                 {
-                     FindScript(), "--silent", "--inMemoryPersistence", "--skipApiVersionCheck", "--loose",
-                     "--blobHost", "127.0.0.1", "--queueHost", "127.0.0.1", "--tableHost", "127.0.0.1",
-                     "--blobPort", Invariant(BlobPort), "--queuePort", Invariant(QueuePort),
-                     "--tablePort", Invariant(TablePort),
-                 })
+        foreach (var argument in NodeArguments())
         {
             start.ArgumentList.Add(argument);
+        }
+
+        foreach (var (key, value) in NodeEnvironment())
+        {
+            start.Environment[key] = value;
         }
 
         _output.Clear();
@@ -330,6 +341,11 @@ public sealed class AzuriteFixture : IAsyncLifetime, IDisposable
         if (line is null)
         {
             return;
+        }
+
+        if (line.StartsWith(ClockAcknowledgement, StringComparison.Ordinal))
+        {
+            Volatile.Read(ref _clockAcknowledged)?.TrySetResult(line);
         }
 
         // Only the last lines are kept, for the error message of a failed start.
