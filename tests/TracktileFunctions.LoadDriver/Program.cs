@@ -1,16 +1,17 @@
 using System.Runtime.InteropServices;
 using TracktileFunctions.LoadDriver;
 using TracktileFunctions.LoadDriver.Child;
+using TracktileFunctions.LoadDriver.Events;
 using TracktileFunctions.LoadDriver.Parent;
 
-// The on-demand load driver of the product batch (see README.md). `products ...` measures; the child-* commands are
-// the measured processes it starts itself.
-if (args.Length > 0 && args[0] is ChildEntry.AppMode or ChildEntry.SeedMode)
+// The on-demand load driver of the product batch (see README.md). `products ...` measures; `events ...` measures the
+// webhook events (issue 16); the child-* commands are the measured processes it starts itself.
+if (args.Length > 0 && ChildEntry.IsMode(args[0]))
 {
     return await ChildEntry.RunAsync(args[0], args[1..]);
 }
 
-if (args.Length == 0 || args[0] is "-h" or "--help" or "help" || args[0] != "products")
+if (args.Length == 0 || args[0] is "-h" or "--help" or "help" || args[0] is not ("products" or EventsCommand.Name))
 {
     Console.Error.WriteLine(Usage.Text);
     return args.Length > 0 && args[0] is "-h" or "--help" or "help" ? 0 : 2;
@@ -34,7 +35,9 @@ using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, contex
 
 try
 {
-    return await ProductsCommand.RunAsync(args[1..], stopping.Token);
+    return args[0] == EventsCommand.Name
+        ? await EventsCommand.RunAsync(args[1..], stopping.Token)
+        : await ProductsCommand.RunAsync(args[1..], stopping.Token);
 }
 catch (UsageException ex)
 {

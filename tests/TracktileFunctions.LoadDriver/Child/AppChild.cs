@@ -14,7 +14,8 @@ namespace TracktileFunctions.LoadDriver.Child;
 /// <summary>
 /// The app's side of a run: the app's real service graph (<c>AddTracktileFunctions</c>) with its hosted services
 /// started, its queue functions under the real queue extension (one WebJobs host each, host.json's queue options),
-/// then, on <c>go</c>, one product batch run (<see cref="ProductSyncService.RunAsync"/>, as the timer starts it).
+/// then, on <c>go</c>, one product batch run (<see cref="ProductSyncService.RunAsync"/>, as the timer starts it); with
+/// <c>--rounds N</c>, N runs, each on its own <c>go</c> (the later ones from a <c>since</c> before every product).
 /// The driver decides when the run is over (it sees the ERP and the queues); on <c>stop</c> this stops and reports
 /// its memory.
 /// </summary>
@@ -23,7 +24,6 @@ internal static class AppChild
     /// <summary>The app's Functions assembly, loaded by name so no function class is named here.</summary>
     public const string FunctionsAssembly = "TracktileFunctions";
 
-    private static readonly TimeSpan WaitForGo = TimeSpan.FromMinutes(10);
     private static readonly TimeSpan WaitForStop = TimeSpan.FromHours(6); // the driver bounds the run itself
     private static readonly TimeSpan BackgroundStartWait = TimeSpan.FromSeconds(30);
 
@@ -43,6 +43,7 @@ internal static class AppChild
         values["Erp:BaseUrl"] = args.Required("--erp");
         var functionNames = args.All("--function");
         var logLevel = Enum.Parse<LogLevel>(args.Optional("--log-level") ?? nameof(LogLevel.Warning), ignoreCase: true);
+        var rounds = args.OptionalInt("--rounds", 1) ?? 1; // more than one: each later round waits for its own go and reads every product again
         args.EnsureAllRead();
 
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
@@ -73,11 +74,12 @@ internal static class AppChild
                 await service.StartAsync(CancellationToken.None).ConfigureAwait(false);
             }
 
-            foreach (var background in hosted.OfType<BackgroundService>())
+            // The one start-up job (the queues exist before any trigger listens); the other background services run until stop.
+            foreach (var provisioner in hosted.OfType<TracktileFunctions.Storage.QueueProvisioner>())
             {
-                if (background.ExecuteTask is { } task)
+                if (provisioner.ExecuteTask is { } task)
                 {
-                    await Task.WhenAny(task, Task.Delay(BackgroundStartWait)).ConfigureAwait(false); // a one-off start-up job: let it finish
+                    await Task.WhenAny(task, Task.Delay(BackgroundStartWait)).ConfigureAwait(false);
                 }
             }
 
@@ -97,11 +99,16 @@ internal static class AppChild
                 ["hostedServices"] = new JsonArray([.. hosted.Select(h => JsonValue.Create(h.GetType().Name))]),
             });
 
-            await commands.WaitForAsync(Protocol.Go, WaitForGo).ConfigureAwait(false);
             var sync = app.GetRequiredService<ProductSyncService>();
-            Protocol.Emit(Protocol.Started); // its time is the run's start
-            var result = await sync.RunAsync(null, "load-driver", CancellationToken.None).ConfigureAwait(false);
-            Protocol.Emit(Protocol.BatchReturned, new JsonObject { ["result"] = JsonSerializer.SerializeToNode(result, JsonSerializerOptions.Web) });
+            for (var round = 1; round <= rounds; round++)
+            {
+                await commands.WaitForAsync(Protocol.Go, ChildEntry.WaitForGo).ConfigureAwait(false);
+                Protocol.Emit(Protocol.Started, Round(rounds, round)); // its time is the run's start
+                var result = await sync.RunAsync(round == 1 ? null : DateTimeOffset.UnixEpoch, "load-driver", CancellationToken.None).ConfigureAwait(false);
+                var returned = Round(rounds, round) ?? [];
+                returned["result"] = JsonSerializer.SerializeToNode(result, JsonSerializerOptions.Web);
+                Protocol.Emit(Protocol.BatchReturned, returned);
+            }
 
             await commands.WaitForAsync(Protocol.Stop, WaitForStop).ConfigureAwait(false);
         }
@@ -121,4 +128,7 @@ internal static class AppChild
 
         Protocol.Emit(Protocol.Result, sampler.Report());
     }
+
+    /// <summary>The round's number for its events, only when there are several (one round's events stay as they were).</summary>
+    internal static JsonObject? Round(int rounds, int round) => rounds > 1 ? new JsonObject { ["round"] = round } : null;
 }

@@ -15,9 +15,6 @@ namespace TracktileFunctions.LoadDriver.Child;
 /// </summary>
 internal static class SeedLoopChild
 {
-    private static readonly TimeSpan WaitForGo = TimeSpan.FromMinutes(10);
-    private static readonly TimeSpan WaitForStop = TimeSpan.FromMinutes(10);
-
     public static async Task RunAsync(ArgumentReader args, CommandReader commands, MemorySampler sampler)
     {
         var tracktile = new Uri(args.Required("--tracktile"));
@@ -29,74 +26,17 @@ internal static class SeedLoopChild
             .ToDictionary(g => g.Key, g => g.Last().Value, StringComparer.OrdinalIgnoreCase);
         args.EnsureAllRead();
 
-        var pagination = settings.GetValueOrDefault("Tracktile:Api:Products:Pagination", "BareArray");
-        var pageSize = int.Parse(settings.GetValueOrDefault("Tracktile:Api:Products:PageSize", "100"), CultureInfo.InvariantCulture);
-        var productsPath = settings.GetValueOrDefault("Tracktile:Api:Products:Path", "products");
         var upsertPath = settings.GetValueOrDefault("Erp:Paths:UpsertProduct", "products/{productId}");
 
         using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(60) };
         var erpAuth = ErpAuthorization(settings);
         Protocol.Emit(Protocol.Ready);
-        await commands.WaitForAsync(Protocol.Go, WaitForGo).ConfigureAwait(false);
+        await commands.WaitForAsync(Protocol.Go, ChildEntry.WaitForGo).ConfigureAwait(false);
         Protocol.Emit(Protocol.Started);
 
         // 1. Fetch the changes.
         var products = new List<JsonElement>();
-        var pages = 0;
-        string? cursor = null;
-        var offset = 0;
-        while (products.Count < max)
-        {
-            var query = $"modifiedSince={Uri.EscapeDataString(since)}";
-            if (!string.Equals(pagination, "BareArray", StringComparison.OrdinalIgnoreCase))
-            {
-                query += string.Create(CultureInfo.InvariantCulture, $"&limit={pageSize}");
-                query += string.Equals(pagination, "CursorEnvelope", StringComparison.OrdinalIgnoreCase)
-                    ? (cursor is null ? "" : $"&cursor={Uri.EscapeDataString(cursor)}")
-                    : string.Create(CultureInfo.InvariantCulture, $"&offset={offset}");
-            }
-
-            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(tracktile, $"{productsPath}?{query}"));
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-            using var response = await http.SendAsync(request).ConfigureAwait(false);
-            var body = await response.Content.ReadAsByteArrayAsync().ConfigureAwait(false);
-            if (!response.IsSuccessStatusCode)
-            {
-                throw new InvalidOperationException($"GET {request.RequestUri} answered {(int)response.StatusCode}: {Encoding.UTF8.GetString(body)}");
-            }
-
-            pages++;
-            using var document = JsonDocument.Parse(body);
-            var root = document.RootElement;
-            var results = root.ValueKind == JsonValueKind.Array ? root : root.GetProperty("results");
-            foreach (var product in results.EnumerateArray())
-            {
-                if (products.Count < max)
-                {
-                    products.Add(product.Clone());
-                }
-            }
-
-            var count = results.GetArrayLength();
-            offset += count;
-            if (root.ValueKind == JsonValueKind.Array)
-            {
-                break;
-            }
-
-            if (string.Equals(pagination, "CursorEnvelope", StringComparison.OrdinalIgnoreCase))
-            {
-                cursor = root.TryGetProperty("nextCursor", out var next) && next.ValueKind == JsonValueKind.String ? next.GetString() : null;
-                if (string.IsNullOrEmpty(cursor))
-                {
-                    break;
-                }
-            }
-            else if (count < pageSize || (root.TryGetProperty("total", out var total) && total.TryGetInt32(out var all) && offset >= all))
-            {
-                break;
-            }
-        }
+        var pages = await TracktilePages.ReadAsync(http, tracktile, token, settings, since, max, product => products.Add(product.Clone())).ConfigureAwait(false);
 
         // 2. PUT each, one by one.
         foreach (var product in products)
@@ -122,7 +62,7 @@ internal static class SeedLoopChild
         }
 
         Protocol.Emit(Protocol.Done, new JsonObject { ["products"] = products.Count, ["pages"] = pages });
-        await commands.WaitForAsync(Protocol.Stop, WaitForStop).ConfigureAwait(false);
+        await commands.WaitForAsync(Protocol.Stop, ChildEntry.WaitForStop).ConfigureAwait(false);
         Protocol.Emit(Protocol.Result, sampler.Report());
     }
 

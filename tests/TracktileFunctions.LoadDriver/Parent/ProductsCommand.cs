@@ -6,8 +6,9 @@ using TracktileFunctions.LoadDriver.Report;
 namespace TracktileFunctions.LoadDriver.Parent;
 
 /// <summary>
-/// <c>products</c>: for each size, the seed's sequential loop and then the app's product batch, each in a process of
-/// its own against a fresh sandbox; then the table, on stdout and in a file.
+/// <c>products</c>: for each size, the seed's sequential loop, the app's product batch, then the hand-off (the batch
+/// alone against raw enqueue of its messages), each in a process of its own against a fresh sandbox; then the tables,
+/// on stdout and in a file.
 /// </summary>
 internal static class ProductsCommand
 {
@@ -27,7 +28,8 @@ internal static class ProductsCommand
         {
             var seed = plan.SkipSeed ? null : await Scenarios.RunSeedAsync(plan, size, cancellationToken).ConfigureAwait(false);
             var app = plan.SkipApp ? null : await Scenarios.RunAppAsync(plan, size, cancellationToken).ConfigureAwait(false);
-            rows.Add(new SizeResult(size, seed, app));
+            var handOff = plan.SkipHandOff ? null : await HandOffScenario.RunAsync(plan, size, cancellationToken).ConfigureAwait(false);
+            rows.Add(new SizeResult(size, seed, app, handOff));
         }
 
         var report = new RunReport(plan, machine, startedAt, DateTimeOffset.UtcNow, MachineInfo.LoadAverageNow(), rows);
@@ -38,6 +40,6 @@ internal static class ProductsCommand
         await File.WriteAllTextAsync(stem + ".json", JsonSerializer.Serialize(report, ReportJson.Options), CancellationToken.None).ConfigureAwait(false);
         Console.Out.Write(markdown);
         Console.Error.WriteLine($"Written: {stem}.md (and .json with every figure)");
-        return rows.Any(r => r.Seed?.Error is not null || r.App?.Error is not null) ? 1 : 0;
+        return rows.Any(r => r.Seed?.Error is not null || r.App?.Error is not null || r.HandOff?.Error is not null) ? 1 : 0;
     }
 }

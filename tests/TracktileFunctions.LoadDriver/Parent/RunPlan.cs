@@ -11,6 +11,7 @@ internal sealed class RunPlan
     public const string PaginationSetting = "Tracktile:Api:Products:Pagination";
     public const string PageSizeSetting = "Tracktile:Api:Products:PageSize";
     public const string DefaultFunction = "ProductUpsertFunction";
+    public const string HandOffConcurrencySetting = "ProductSync:MaxConcurrentHandOffs";
 
     public required IReadOnlyList<int> Sizes { get; init; }
 
@@ -42,6 +43,18 @@ internal sealed class RunPlan
 
     public bool SkipApp { get; init; }
 
+    /// <summary>Leaves out the hand-off scenario (the batch alone against raw enqueue of its messages).</summary>
+    public bool SkipHandOff { get; init; }
+
+    /// <summary>The sandbox's delay in the hand-off scenario (<c>--handoff-latency-ms</c>): 0, Tracktile's reads off.</summary>
+    public required TimeSpan HandOffLatency { get; init; }
+
+    /// <summary>Rounds of the hand-off scenario (<c>--handoff-rounds</c>, 3): the median of those after the first is the figure; the first, a fresh process's, is shown.</summary>
+    public required int HandOffRounds { get; init; }
+
+    /// <summary>Pages the batch enqueues at once (<see cref="HandOffConcurrencySetting"/>, 8): the raw enqueue's concurrency too.</summary>
+    public required int HandOffConcurrency { get; init; }
+
     public required string LogLevel { get; init; }
 
     /// <summary>The environment of the child processes: the app's own GC settings (from its runtimeconfig.json).</summary>
@@ -55,7 +68,7 @@ internal sealed class RunPlan
 
     public static RunPlan Parse(IReadOnlyList<string> arguments, string defaultOutputDirectory)
     {
-        var args = new ArgumentReader(arguments, new HashSet<string>(["--no-proxy", "--skip-seed", "--skip-app"], StringComparer.Ordinal));
+        var args = new ArgumentReader(arguments, new HashSet<string>(["--no-proxy", "--skip-seed", "--skip-app", "--skip-handoff"], StringComparer.Ordinal));
         var sizes = (args.Optional("--sizes") ?? throw new UsageException("--sizes is required, e.g. --sizes 1000,10000,100000"))
             .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(s => int.TryParse(s.Replace("_", "", StringComparison.Ordinal), NumberStyles.AllowThousands, CultureInfo.InvariantCulture, out var n) && n > 0
@@ -81,19 +94,13 @@ internal sealed class RunPlan
         {
             Sizes = sizes,
             Latency = latency,
-            Cap = int.TryParse(effective[CapSetting], NumberStyles.None, CultureInfo.InvariantCulture, out var c) && c > 0
-                ? c
-                : throw new UsageException($"{CapSetting} must be a positive whole number, not '{effective[CapSetting]}'"),
+            Cap = IntSetting(effective, CapSetting, 8, int.MaxValue, ""),
             SeedMax = args.OptionalInt("--seed-max", 1),
             Settings = settings,
             Pagination = Enum.TryParse<SandboxPagination>(effective[PaginationSetting], ignoreCase: true, out var p) && Enum.IsDefined(p)
                 ? p
                 : throw new UsageException($"{PaginationSetting} must be BareArray, OffsetEnvelope or CursorEnvelope, not '{effective[PaginationSetting]}'"),
-            PageSize = effective.TryGetValue(PageSizeSetting, out var pageSize)
-                ? int.TryParse(pageSize, NumberStyles.None, CultureInfo.InvariantCulture, out var ps) && ps > 0 && ps <= 1000
-                    ? ps
-                    : throw new UsageException($"{PageSizeSetting} must be 1 to 1000 here (the sandbox's largest page), not '{pageSize}'")
-                : 100,
+            PageSize = IntSetting(effective, PageSizeSetting, 100, 1000, " here (the sandbox's largest page)"),
             Functions = args.Optional("--functions")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) is { Length: > 0 } names
                 ? names
                 : [DefaultFunction],
@@ -103,6 +110,10 @@ internal sealed class RunPlan
             NoProxy = args.Flag("--no-proxy"),
             SkipSeed = args.Flag("--skip-seed"),
             SkipApp = args.Flag("--skip-app"),
+            SkipHandOff = args.Flag("--skip-handoff"),
+            HandOffRounds = args.OptionalInt("--handoff-rounds", 1) ?? 3,
+            HandOffLatency = TimeSpan.FromMilliseconds(args.OptionalDouble("--handoff-latency-ms", 0) ?? 0),
+            HandOffConcurrency = IntSetting(effective, HandOffConcurrencySetting, 8, 256, ""),
             LogLevel = args.Optional("--log-level") ?? "Warning",
             ChildEnvironment = AppGcEnvironment(),
         };
@@ -114,6 +125,14 @@ internal sealed class RunPlan
 
         return plan;
     }
+
+    /// <summary>The whole-number setting <paramref name="key"/> in force, from 1 to <paramref name="max"/>; <paramref name="fallback"/> when not set.</summary>
+    private static int IntSetting(Dictionary<string, string> effective, string key, int fallback, int max, string note)
+        => !effective.TryGetValue(key, out var value)
+            ? fallback
+            : int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0 && n <= max
+                ? n
+                : throw new UsageException($"{key} must be {(max == int.MaxValue ? "a positive whole number" : $"a whole number from 1 to {max}")}{note}, not '{value}'");
 
     /// <summary>
     /// Adds <paramref name="key"/> from its own option or its default, unless <c>--set</c> gives it; both with

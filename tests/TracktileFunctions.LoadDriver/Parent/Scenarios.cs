@@ -15,8 +15,11 @@ namespace TracktileFunctions.LoadDriver.Parent;
 /// </summary>
 internal static class Scenarios
 {
-    private const string TracktileToken = "api-sandbox-token"; // SandboxOptions.TracktileToken's default
-    private static readonly TimeSpan ReadyTimeout = TimeSpan.FromMinutes(3);
+    internal const string TracktileToken = "api-sandbox-token"; // SandboxOptions.TracktileToken's default
+
+    /// <summary>A <c>modifiedSince</c> before every seeded product.</summary>
+    internal static readonly string SinceAll = SandboxRun.FirstModifiedAt.AddMinutes(-1).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+    internal static readonly TimeSpan ReadyTimeout = TimeSpan.FromMinutes(3);
     private static readonly TimeSpan ResultTimeout = TimeSpan.FromSeconds(90);
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan DrainGrace = TimeSpan.FromSeconds(1);
@@ -35,8 +38,8 @@ internal static class Scenarios
                 "--erp", sandbox.Erp.ToString(),
                 "--token", TracktileToken,
                 "--max", products.ToString(CultureInfo.InvariantCulture),
-                "--since", SandboxRun.FirstModifiedAt.AddMinutes(-1).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture),
-                .. plan.Settings.SelectMany(s => new[] { "--set", $"{s.Key}={s.Value}" }),
+                "--since", SinceAll,
+                .. SettingArguments(plan),
             ];
             await using var child = ChildProcess.Start($"seed {size:N0}", arguments, plan.ChildEnvironment);
             await child.WaitForAsync(Protocol.Ready, ReadyTimeout, cancellationToken).ConfigureAwait(false);
@@ -69,9 +72,7 @@ internal static class Scenarios
             }
 
             var seconds = TimeSpan.FromTicks(lastWrite.UtcTicks - startTicks).TotalSeconds;
-            child.Send(Protocol.Stop);
-            var result = await child.WaitForAsync(Protocol.Result, ResultTimeout, cancellationToken).ConfigureAwait(false);
-            await child.WaitForExitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+            var result = await StopAsync(child, cancellationToken).ConfigureAwait(false);
             var outcome = new SeedOutcome
             {
                 Size = size,
@@ -93,9 +94,26 @@ internal static class Scenarios
         }
     }
 
-    public static async Task<AppOutcome> RunAppAsync(RunPlan plan, int size, CancellationToken cancellationToken)
+    public static Task<AppOutcome> RunAppAsync(RunPlan plan, int size, CancellationToken cancellationToken)
     {
         Console.Error.WriteLine($"[{size:N0}] app: product batch + {string.Join(", ", plan.Functions)} under the queue extension ...");
+        return WithStorageAsync(
+            plan, (azurite, proxy) => RunAppCoreAsync(plan, size, azurite, proxy, cancellationToken),
+            error =>
+            {
+                Console.Error.WriteLine($"[{size:N0}] app FAILED: {error}");
+                return new AppOutcome { Size = size, Error = error };
+            },
+            cancellationToken);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="body"/> with a fresh Azurite (in memory, killed with the driver however it ends) and, unless
+    /// <c>--no-proxy</c>, the counting proxy in front of it; a failure (not a cancellation) becomes <paramref name="failed"/>'s outcome.
+    /// </summary>
+    internal static async Task<T> WithStorageAsync<T>(
+        RunPlan plan, Func<AzuriteFixture, CountingStorageProxy?, Task<T>> body, Func<string, T> failed, CancellationToken cancellationToken)
+    {
         var azurite = new AzuriteFixture();
         var azuriteCleanup = Cleanup.Register(azurite.Dispose);
         try
@@ -107,7 +125,7 @@ internal static class Scenarios
                 : await CountingStorageProxy.StartAsync(AzuriteFixture.AccountName, AzuriteFixture.AccountKey, azurite.BlobPort, azurite.QueuePort, azurite.TablePort, cancellationToken).ConfigureAwait(false);
             try
             {
-                return await RunAppCoreAsync(plan, size, azurite, proxy, cancellationToken).ConfigureAwait(false);
+                return await body(azurite, proxy).ConfigureAwait(false);
             }
             finally
             {
@@ -119,8 +137,7 @@ internal static class Scenarios
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is not OperationCanceledException)
         {
-            Console.Error.WriteLine($"[{size:N0}] app FAILED: {ex.Message}");
-            return new AppOutcome { Size = size, Error = ex.Message };
+            return failed(ex.Message);
         }
         finally
         {
@@ -129,20 +146,25 @@ internal static class Scenarios
         }
     }
 
+    /// <summary>The command line of a <c>child-app</c> against this run's storage and sandbox, with the plan's settings and <paramref name="functions"/>.</summary>
+    internal static List<string> AppArguments(RunPlan plan, string storage, SandboxRun sandbox, IEnumerable<string> functions) =>
+    [
+        ChildEntry.AppMode,
+        "--storage", storage,
+        "--tracktile", sandbox.Tracktile.ToString(),
+        "--erp", sandbox.Erp.ToString(),
+        "--token", TracktileToken,
+        "--log-level", plan.LogLevel,
+        .. functions.SelectMany(f => new[] { "--function", f }),
+        .. SettingArguments(plan),
+    ];
+
+    internal static IEnumerable<string> SettingArguments(RunPlan plan) => plan.Settings.SelectMany(s => new[] { "--set", $"{s.Key}={s.Value}" });
+
     private static async Task<AppOutcome> RunAppCoreAsync(RunPlan plan, int size, AzuriteFixture azurite, CountingStorageProxy? proxy, CancellationToken cancellationToken)
     {
         await using var sandbox = await SandboxRun.StartAsync(size, plan.Latency, plan.Pagination).ConfigureAwait(false);
-        List<string> arguments =
-        [
-            ChildEntry.AppMode,
-            "--storage", proxy?.ConnectionString ?? azurite.ConnectionString,
-            "--tracktile", sandbox.Tracktile.ToString(),
-            "--erp", sandbox.Erp.ToString(),
-            "--token", TracktileToken,
-            "--log-level", plan.LogLevel,
-            .. plan.Functions.SelectMany(f => new[] { "--function", f }),
-            .. plan.Settings.SelectMany(s => new[] { "--set", $"{s.Key}={s.Value}" }),
-        ];
+        var arguments = AppArguments(plan, proxy?.ConnectionString ?? azurite.ConnectionString, sandbox, plan.Functions);
         var launchedTicks = DateTimeOffset.UtcNow.UtcTicks;
         await using var child = ChildProcess.Start($"app {size:N0}", arguments, plan.ChildEnvironment);
         var ready = await child.WaitForAsync(Protocol.Ready, ReadyTimeout, cancellationToken).ConfigureAwait(false);
@@ -177,9 +199,7 @@ internal static class Scenarios
         var putCalls = sandbox.State.CallsTo("PUT", "/erp/products").Count;
         var pages = sandbox.State.CallsTo("GET", "/tracktile/products").Count;
 
-        child.Send(Protocol.Stop);
-        var result = await child.WaitForAsync(Protocol.Result, ResultTimeout, cancellationToken).ConfigureAwait(false);
-        await child.WaitForExitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+        var result = await StopAsync(child, cancellationToken).ConfigureAwait(false);
 
         List<StoragePhase>? storage = null;
         long? runOps = null, afterLastWrite = null;
@@ -278,7 +298,16 @@ internal static class Scenarios
         }
     }
 
-    private static long Ticks(JsonObject evt) => evt["utcTicks"]!.GetValue<long>();
+    /// <summary>Sends <c>stop</c>, waits for the child's <c>result</c> (its memory), then for it to exit.</summary>
+    internal static async Task<JsonObject> StopAsync(ChildProcess child, CancellationToken cancellationToken)
+    {
+        child.Send(Protocol.Stop);
+        var result = await child.WaitForAsync(Protocol.Result, ResultTimeout, cancellationToken).ConfigureAwait(false);
+        await child.WaitForExitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+        return result;
+    }
+
+    internal static long Ticks(JsonObject evt) => evt["utcTicks"]!.GetValue<long>();
 
     private static string Describe(ErpProgress check, int size, bool batchReturned)
         => $"the ERP holds {check.Count:N0} products, {check.AtVersion:N0} of {size:N0} checked at their version; the batch {(batchReturned ? "returned" : "has not returned")}";
@@ -312,7 +341,7 @@ internal static class Scenarios
     }
 
     /// <summary>Every queue of the account that still holds messages (one no function of this run listens on, for example).</summary>
-    private static async Task<Dictionary<string, int>> NonEmptyQueuesAsync(AzuriteFixture azurite, CancellationToken cancellationToken)
+    internal static async Task<Dictionary<string, int>> NonEmptyQueuesAsync(AzuriteFixture azurite, CancellationToken cancellationToken)
     {
         var counts = new Dictionary<string, int>(StringComparer.Ordinal);
         var service = new QueueServiceClient(azurite.ConnectionString);

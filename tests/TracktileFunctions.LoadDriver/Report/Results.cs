@@ -143,3 +143,81 @@ internal sealed class AppOutcome
 
     public string? Error { get; init; }
 }
+
+/// <summary>
+/// The hand-off at one size: the batch alone (<c>RunAsync</c>, no queue function running) from the run's start to its
+/// return, against raw enqueue of the very messages it enqueued, same concurrency, same Azurite through the same proxy.
+/// </summary>
+internal sealed class HandOffOutcome
+{
+    public required int Size { get; init; }
+
+    /// <summary>The sandbox's delay on every answer in this scenario (0: Tracktile's reads at full speed).</summary>
+    public double LatencyMs { get; init; }
+
+    /// <summary>Enqueues in flight at once, in both (<c>ProductSync:MaxConcurrentHandOffs</c>).</summary>
+    public int Concurrency { get; init; }
+
+    /// <summary>The messages the batch enqueued (read back from Azurite), and their bodies' bytes as sent (before base64).</summary>
+    public int Messages { get; init; }
+
+    public long MessageBytes { get; init; }
+
+    /// <summary>Each round's time from the run's start until <c>RunAsync</c> returned (pages read, every page enqueued, the watermark saved).</summary>
+    public IReadOnlyList<double> BatchRoundSeconds { get; init; } = [];
+
+    public JsonNode? BatchResult { get; init; }
+
+    /// <summary>Product pages the batch read in one round.</summary>
+    public int TracktilePages { get; init; }
+
+    /// <summary>Each round's raw enqueue of the same messages: from its first send to its last answer.</summary>
+    public IReadOnlyList<double> RawRoundSeconds { get; init; } = [];
+
+    /// <summary>The batch's figure: the median of the rounds after the first (the first is a fresh process's), or the only one.</summary>
+    public double BatchSeconds => WarmMedian(BatchRoundSeconds);
+
+    public double RawSeconds => WarmMedian(RawRoundSeconds);
+
+    /// <summary>Every product page read alone, one after the other (no parsing into products, no enqueue), after the raw enqueue.</summary>
+    public double? ReadAloneSeconds { get; init; }
+
+    public double BatchMessagesPerSecond => Messages / BatchSeconds;
+
+    public double RawMessagesPerSecond => Messages / RawSeconds;
+
+    /// <summary>The hand-off's rate over raw enqueue's (the target: at least 0.8).</summary>
+    public double Ratio => RawSeconds / BatchSeconds;
+
+    /// <summary>
+    /// The hand-off's rate over the fastest a hand-off could be that has to read the pages too: the longer of the
+    /// pages read alone and the raw enqueue (reading and enqueueing overlapped perfectly).
+    /// </summary>
+    public double? RatioToReadOrRaw => ReadAloneSeconds is { } read ? Math.Max(read, RawSeconds) / BatchSeconds : null;
+
+    /// <summary>CPU seconds over each of the two windows: the measured child, the driver (sandbox, proxy), Azurite.</summary>
+    public double BatchAppCpuSeconds { get; init; }
+
+    public double RawChildCpuSeconds { get; init; }
+
+    public double BatchDriverCpuSeconds { get; init; }
+
+    public double RawDriverCpuSeconds { get; init; }
+
+    public double? BatchAzuriteCpuSeconds { get; init; }
+
+    public double? RawAzuriteCpuSeconds { get; init; }
+
+    /// <summary>The storage operations of each window (null with <c>--no-proxy</c>).</summary>
+    public StoragePhase? BatchStorage { get; init; }
+
+    public StoragePhase? RawStorage { get; init; }
+
+    public string? Error { get; init; }
+
+    private static double WarmMedian(IReadOnlyList<double> rounds)
+    {
+        var warm = rounds.Count > 1 ? rounds.Skip(1).Order().ToList() : [.. rounds];
+        return warm.Count == 0 ? double.NaN : warm.Count % 2 == 1 ? warm[warm.Count / 2] : (warm[warm.Count / 2 - 1] + warm[warm.Count / 2]) / 2;
+    }
+}
