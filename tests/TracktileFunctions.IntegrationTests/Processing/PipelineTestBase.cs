@@ -73,10 +73,12 @@ public abstract class PipelineTestBase(AzuriteFixture azurite, ITestOutputHelper
     }
 
     /// <summary>Starts the queue function <paramref name="functionName"/> under the real queue extension.</summary>
-    protected async Task<WebJobsQueueHost> StartFunctionAsync(string functionName)
+    /// <param name="functionName">The function's name.</param>
+    /// <param name="hostLogs">Whether the queue extension's own logs go to the test output.</param>
+    protected async Task<WebJobsQueueHost> StartFunctionAsync(string functionName, bool hostLogs = true)
     {
         var function = IsolatedQueueFunction.Find(typeof(TracktileWebhookFunction).Assembly, functionName);
-        var host = await WebJobsQueueHost.StartAsync(function, App, azurite.ConnectionString, output, WebJobsQueueHost.FastRetries);
+        var host = await WebJobsQueueHost.StartAsync(function, App, azurite.ConnectionString, hostLogs ? output : null, WebJobsQueueHost.FastRetries);
         _hosts.Add(host);
         return host;
     }
