@@ -28,6 +28,13 @@ public sealed class WarehouseOrderOptions
     [Required]
     public string ShippedStatus { get; set; } = "in_transit";
 
+    /// <summary>
+    /// How long, in seconds, an order create whose answer was lost may take to show in the WMS's order look-up before it
+    /// is sent again (default 120: ShipHero does not document how soon a new order is searchable).
+    /// </summary>
+    [System.ComponentModel.DataAnnotations.Range(0, 3600)]
+    public int SettleSeconds { get; set; } = 120;
+
     /// <summary>Reads empty app settings as unset ones; empty lists take the defaults.</summary>
     public void Normalize()
     {

@@ -21,9 +21,6 @@ public sealed class WarehouseShipmentConsumer(
     /// <summary>The state scope (table partition) of warehouse orders.</summary>
     public const string Scope = "warehouse-order";
 
-    /// <summary>How long a create whose answer was lost may take to show in the WMS's look-up before it is sent again.</summary>
-    public static readonly TimeSpan SettleTime = TimeSpan.FromMinutes(2);
-
     private const string SentMark = "create-sent:";
 
     private readonly TracktileClientOptions _api = tracktileOptions.Value;
@@ -67,9 +64,17 @@ public sealed class WarehouseShipmentConsumer(
             var order = await OrderAsync(evt, shipmentId, cancellationToken).ConfigureAwait(false);
             var sentAt = record.Hash is { } mark && mark.StartsWith(SentMark, StringComparison.Ordinal)
                 && DateTimeOffset.TryParse(mark[SentMark.Length..], CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var at) ? at : (DateTimeOffset?)null;
-            record.Hash = SentMark + timeProvider.GetUtcNow().ToString("O", CultureInfo.InvariantCulture);
-            await state.CheckpointAsync(record).ConfigureAwait(false); // a create whose answer is lost is known to be out there
-            var made = await warehouse.CreateOrderOnceAsync(order, sentAt is { } sent && timeProvider.GetUtcNow() - sent < SettleTime, cancellationToken).ConfigureAwait(false);
+            var now = timeProvider.GetUtcNow();
+            var settling = sentAt is { } sent && now - sent < TimeSpan.FromSeconds(options.SettleSeconds);
+            if (!settling)
+            {
+                // Marked before it is sent, so a create whose answer is lost is known to be out there. While it settles
+                // the mark keeps the time it was really sent: a look-up alone must not push the next send further away.
+                record.Hash = SentMark + now.ToString("O", CultureInfo.InvariantCulture);
+                await state.CheckpointAsync(record).ConfigureAwait(false);
+            }
+
+            var made = await warehouse.CreateOrderOnceAsync(order, settling, cancellationToken).ConfigureAwait(false);
             record.TargetId = made.OrderId;
             record.Hash = null;
             record.Status = "sent";

@@ -23,6 +23,7 @@ public sealed class ShipHeroWarehouseTests(AzuriteFixture azurite, ITestOutputHe
         new("Processing:RetryBaseDelaySeconds", "1"),
         new("Processing:RetryMaxDelaySeconds", "1"),
         new("Processing:MaxAttempts", "5"),
+        new("ShipHero:Orders:SettleSeconds", "7"), // longer than a create's 5 s timeout and the next attempt, shorter than the attempts left
     ];
 
     [Fact]
@@ -43,6 +44,24 @@ public sealed class ShipHeroWarehouseTests(AzuriteFixture azurite, ITestOutputHe
         Assert.Equal([("JAM-250", 3), ("HONEY-500", 1)], order.LineItems.Select(l => (l.Sku, l.Quantity)));
         Assert.Equal(("1 Main St", "Springfield", "62701"), (order.ShippingAddress.Address1, order.ShippingAddress.City, order.ShippingAddress.Zip));
         Assert.Single(State.ShipHeroOrdersWithPartnerId("shp_1"));
+    }
+
+    [Fact]
+    public async Task ShipmentReady_OrderCreateTimedOutWithoutEffect_SentAgainOnceSettledAndMadeOnce()
+    {
+        await IndexProductsAsync();
+        // The second call is the order_create: it times out and makes nothing. The attempts that follow find no order;
+        // they must wait the settle time counted from that send, not from their own look-ups, then send it again.
+        State.AddFault(FaultRule.Timeout("POST", "/shiphero/graphql", TimeSpan.FromSeconds(7)) with { After = 1 });
+        await StartFunctionAsync("ShipHeroShipmentsFunction");
+
+        await PostTracktileAsync(ShipmentAssigned("evt_assigned"));
+
+        await Eventually.UntilAsync(async () => State.ShipHeroOrders.Count == 1 && await Azurite.MessageCountAsync(QueueNames.ShipHeroShipments) == 0,
+            TimeSpan.FromSeconds(60), "the order is made and the event is done");
+        await DrainedAsync(QueueNames.ShipHeroShipments);
+        Assert.Single(State.ShipHeroOrdersWithPartnerId("shp_1"));
+        Assert.Equal(0, await Azurite.MessageCountAsync(QueueNames.ShipHeroShipments + "-poison"));
     }
 
     [Fact]
