@@ -58,7 +58,9 @@ public static class ServiceCollectionExtensions
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<OperationsOptions>>().Value);
         services.AddSingleton(sp => new ActivityLog(Table(sp, ActivityLog.TableName), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<OperationsOptions>()));
         services.AddHostedService<ActivityFlusher>();
-        services.AddSingleton<QueueDepths>();
+        // Depths and ages only: its client reads bodies as they are, so a message that is not base64 (moved to poison by
+        // the queue trigger) cannot make the peek fail.
+        services.AddSingleton(sp => ActivatorUtilities.CreateInstance<QueueDepths>(sp, sp.GetRequiredService<StorageClientFactory>().CreateQueueServiceClient(base64: false)));
         services.AddSingleton<QueueDepthGauge>();
         services.AddHostedService(sp => sp.GetRequiredService<QueueDepthGauge>());
         services.AddTransient<FailureList>();

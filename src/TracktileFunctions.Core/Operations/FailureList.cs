@@ -8,26 +8,24 @@ namespace TracktileFunctions.Operations;
 /// </summary>
 public sealed class FailureList(FailureLog failures, QueueDepths depths, OperationsOptions options)
 {
-    /// <summary>Lists the failures of <paramref name="queue"/>, or of every queue when it is null; answers JSON <c>{failures: [...]}</c>.</summary>
+    /// <summary>
+    /// Lists the failures of <paramref name="queue"/>, or of every queue with poison when it is null; answers JSON
+    /// <c>{failures: [...], poison: [{queue, depth, recorded}]}</c>. <c>depth</c> is what the poison queue holds and
+    /// <c>recorded</c> how many of those the app has a reason for: a message the queue trigger itself moved (one that
+    /// is not base64, so the app never read it) is in the depth and not in the failures.
+    /// </summary>
     public async Task<HttpReply> ListAsync(string? queue, CancellationToken cancellationToken)
     {
-        IReadOnlyList<string> queues;
-        if (queue is { Length: > 0 })
+        if (queue is { Length: > 0 } && !depths.Names().Contains(queue, StringComparer.Ordinal))
         {
-            if (!depths.Names().Contains(queue, StringComparer.Ordinal))
-            {
-                return new HttpReply(404, "not one of the app's queues (name the queue, not its poison queue)");
-            }
-
-            queues = [queue];
-        }
-        else
-        {
-            queues = [.. (await depths.ReadAsync(cancellationToken).ConfigureAwait(false)).Where(d => d.PoisonDepth > 0).Select(d => d.Name)];
+            return new HttpReply(404, "not one of the app's queues (name the queue, not its poison queue)");
         }
 
-        var lists = await Task.WhenAll(queues.Select(q => failures.ListPoisonedAsync(q, options.MaxFailuresListed, cancellationToken))).ConfigureAwait(false);
+        var poisoned = (await depths.ReadAsync(cancellationToken).ConfigureAwait(false))
+            .Where(d => queue is { Length: > 0 } ? d.Name == queue : d.PoisonDepth > 0).ToList();
+        var lists = await Task.WhenAll(poisoned.Select(d => failures.ListPoisonedAsync(d.Name, options.MaxFailuresListed, cancellationToken))).ConfigureAwait(false);
         var all = lists.SelectMany(l => l).OrderByDescending(f => f.LastSeenAt).Take(options.MaxFailuresListed).ToList();
-        return HttpReply.Json(new { failures = all });
+        var poison = poisoned.Select((d, i) => new { queue = d.Name, depth = d.PoisonDepth ?? 0, recorded = lists[i].Count });
+        return HttpReply.Json(new { failures = all, poison });
     }
 }
