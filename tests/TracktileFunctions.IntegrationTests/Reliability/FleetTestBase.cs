@@ -83,6 +83,7 @@ public abstract class FleetTestBase(AzuriteFixture azurite, ITestOutputHelper ou
         new("ShipHero:Warehouses:0:Node", BurstPlan.Warehouse),
         new("ShipHero:Warehouses:0:WarehouseId", SandboxState.ShipHeroWarehouseId),
         new("ShipHero:WebhookUrl", "https://app.example.test/api/webhooks/shiphero"),
+        new("ShipHero:Orders:SettleSeconds", "5"), // the sandbox's ShipHero finds a new order at once
         new("ShipHero:Resilience:BaseDelaySeconds", "0.05"),
         new("ShipHero:Resilience:AttemptTimeoutSeconds", "3"),
         new("Shopify:Shops:0:Domain", SandboxState.ShopifyShop),
