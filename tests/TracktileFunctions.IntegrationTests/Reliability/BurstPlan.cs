@@ -60,14 +60,15 @@ public sealed class BurstPlan
 
     /// <summary>
     /// <paramref name="total"/> sends, of which <paramref name="duplicateShare"/> repeat an earlier event; the unique
-    /// events are a third orders, a third shipment events (two per shipment) and a third lot movements.
+    /// events are a sixth orders, four ninths shipment events (two per shipment) and the rest lot movements. Orders are
+    /// the fewest because each one is an invoice, and QuickBooks allows a company 500 requests a minute.
     /// </summary>
     public static BurstPlan Create(int total, double duplicateShare = 0.1, int seed = 16)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(total, 6);
         var unique = total - (int)Math.Round(total * duplicateShare);
-        var orders = unique / 3;
-        var shipments = unique / 6;
+        var orders = unique / 6;
+        var shipments = unique * 2 / 9;
         var movements = unique - orders - (2 * shipments);
         var events = new List<BurstEvent>(unique);
         var time = new DateTimeOffset(2026, 12, 1, 8, 0, 0, TimeSpan.Zero);

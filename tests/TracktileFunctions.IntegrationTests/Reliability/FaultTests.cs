@@ -83,6 +83,7 @@ public sealed class FaultTests(AzuriteFixture azurite, ITestOutputHelper output)
         var raw = Azurite.Queue(QueueNames.TracktileOrders, QueueMessageEncoding.None);
         var encoded = Azurite.Queue(QueueNames.ShopifyInventory);
         var sends = Plan.Sends.Take(300).ToList();
+        var clock = Stopwatch.StartNew();
 
         var outcome = await Burst(afterSend: async done =>
         {
@@ -98,7 +99,7 @@ public sealed class FaultTests(AzuriteFixture azurite, ITestOutputHelper output)
                                                 && await Azurite.MessageCountAsync(QueueNames.ShopifyInventory + "-poison") == 3,
             TimeSpan.FromSeconds(60), "each unreadable message is in its queue's poison queue");
         var listing = await App.GetRequiredService<FailureList>().ListAsync(null, CancellationToken.None);
-        await ReportAsync("unreadable-messages", outcome, tally, TimeSpan.Zero, new Dictionary<string, object> { ["unreadableSent"] = 6 });
+        await ReportAsync("unreadable-messages", outcome, tally, clock.Elapsed, new Dictionary<string, object> { ["sent"] = sends.Count, ["unreadableSent"] = 6 });
         Assert.True(tally.Exact, tally.ToString());
         using var json = JsonDocument.Parse(listing.Body);
         var poison = json.RootElement.GetProperty("poison").EnumerateArray().ToDictionary(p => p.GetProperty("queue").GetString()!, p => (p.GetProperty("depth").GetInt32(), p.GetProperty("recorded").GetInt32()));

@@ -267,7 +267,7 @@ public abstract class FleetTestBase(AzuriteFixture azurite, ITestOutputHelper ou
             ["effectsDelivered"] = tally.Delivered,
             ["appliedTwice"] = tally.Extra,
             ["lost"] = tally.Lost,
-            ["duplicatesSuppressed"] = Log.Duplicates,
+            ["duplicatesSuppressed"] = Log.Duplicates, // counted in this process: a test whose functions run in a worker says so in its extra figures
             ["poisoned"] = poisoned,
             ["elapsedSeconds"] = Math.Round(elapsed.TotalSeconds, 1),
         };
