@@ -11,9 +11,6 @@ namespace TracktileFunctions.IntegrationTests.Reliability;
 [Collection(AzuriteCollection.Name)]
 public sealed class BurstTests(AzuriteFixture azurite, ITestOutputHelper output) : FleetTestBase(azurite, output)
 {
-    private static readonly BurstPlan Burst1000 = BurstPlan.Create(1000);
-
-    protected override BurstPlan Plan => Burst1000;
 
     [Fact]
     public async Task SendAsync_ThousandWebhooksWithDuplicates_EveryEventOnceInEverySystem()

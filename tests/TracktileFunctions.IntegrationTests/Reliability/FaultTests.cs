@@ -19,9 +19,6 @@ namespace TracktileFunctions.IntegrationTests.Reliability;
 [Collection(AzuriteCollection.Name)]
 public sealed class FaultTests(AzuriteFixture azurite, ITestOutputHelper output) : FleetTestBase(azurite, output)
 {
-    private static readonly BurstPlan Burst1000 = BurstPlan.Create(1000);
-
-    protected override BurstPlan Plan => Burst1000;
 
     /// <summary>A stretch of faults at the start of each system's writes: the first that matches a request is used up by it.</summary>
     private static IEnumerable<FaultRule> Stretch(string method, string path, int errors, int throttles, int timeouts, int lostAnswers) =>

@@ -47,8 +47,11 @@ public abstract class FleetTestBase(AzuriteFixture azurite, ITestOutputHelper ou
 
     private HttpFunctionHost? _webhook;
 
+    /// <summary>The burst: 1,000 webhooks, 10 % of them duplicates, shuffled.</summary>
+    public static readonly BurstPlan Standard = BurstPlan.Create(1000);
+
     /// <summary>The burst of this test class.</summary>
-    protected abstract BurstPlan Plan { get; }
+    protected virtual BurstPlan Plan => Standard;
 
     /// <summary>What the queue processor logged: duplicates skipped, events done, poisoned.</summary>
     protected ProcessorLog Log { get; } = new();

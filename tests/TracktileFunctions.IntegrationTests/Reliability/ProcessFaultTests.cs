@@ -27,10 +27,7 @@ public sealed class DedicatedAzurite : IAsyncLifetime
 [Collection(AzuriteCollection.Name)]
 public sealed class ProcessFaultTests(DedicatedAzurite dedicated, ITestOutputHelper output) : FleetTestBase(dedicated.Azurite, output), IClassFixture<DedicatedAzurite>
 {
-    private static readonly BurstPlan Burst1000 = BurstPlan.Create(1000);
     private static readonly TimeSpan Lease = TimeSpan.FromMinutes(10);
-
-    protected override BurstPlan Plan => Burst1000;
 
     [Fact]
     public async Task SendAsync_StorageStoppedDuringIngest_RefusedWith503AndEveryAcceptedEventArrivesOnce()
