@@ -29,6 +29,9 @@ public sealed class BusinessCentralErp(
     public bool ShipmentsNeedOrder => true;
 
     /// <inheritdoc />
+    public bool SalesOrdersNeedLinks => true; // its lines name items and the order a customer by Business Central's numbers
+
+    /// <inheritdoc />
     public async Task<ErpCreated> CreateSalesOrderAsync(ErpSalesOrder order, string idempotencyKey, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(order);

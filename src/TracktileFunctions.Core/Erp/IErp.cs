@@ -17,6 +17,12 @@ public interface IErp : Sync.ICustomerBook
     /// </summary>
     bool ShipmentsNeedOrder { get; }
 
+    /// <summary>
+    /// Whether a sales order's lines and customer must name the ERP's own keys (<see cref="ErpSalesOrderLine.ErpItemId"/>,
+    /// <see cref="ErpSalesOrder.ErpCustomerId"/>), read from sync state before a create; when false those reads are skipped.
+    /// </summary>
+    bool SalesOrdersNeedLinks { get; }
+
     /// <summary>Finds the sales order made for <see cref="ErpSalesOrder.ExternalId"/>, or creates it.</summary>
     /// <returns>The ERP's id, and whether the order already existed (so its status may need setting).</returns>
     Task<ErpCreated> CreateSalesOrderAsync(ErpSalesOrder order, string idempotencyKey, CancellationToken cancellationToken);

@@ -146,6 +146,11 @@ public sealed class ErpOrderConsumer(
     /// </summary>
     private async Task<ErpSalesOrder> LinkedAsync(ErpSalesOrder order, CancellationToken cancellationToken)
     {
+        if (!erp.SalesOrdersNeedLinks)
+        {
+            return order; // a storage read per line and one for the customer saved on every order
+        }
+
         var customer = order.CustomerId is { Length: > 0 } customerId
             ? await state.GetAsync(CustomerSync.Scope, customerId, cancellationToken).ConfigureAwait(false)
             : null;

@@ -16,6 +16,9 @@ public sealed class RestErpClient(HttpClient http, IOptions<RestErpOptions> opti
     /// <inheritdoc />
     public bool ShipmentsNeedOrder => false;
 
+    /// <inheritdoc />
+    public bool SalesOrdersNeedLinks => false; // the contract names products and customers by Tracktile's ids
+
     private static readonly JsonHttp.ErrorFactory Error = (s, c, r, d, i) => new ErpApiException(s, c, r, d, i);
 
     private readonly RestErpPaths _paths = options.Value.Paths;
